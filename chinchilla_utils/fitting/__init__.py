@@ -1,0 +1,1 @@
+"""The paper's three estimation approaches, each a function of data."""
