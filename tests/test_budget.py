@@ -1,0 +1,137 @@
+"""Known answers and error paths for chinchilla_utils.budget."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from chinchilla_utils.budget import (
+    ACCELERATORS,
+    PF_DAY_FLOPS,
+    Accelerator,
+    accelerator_days,
+    flops_to_pf_days,
+    pf_days_to_flops,
+    training_cost_usd,
+)
+from chinchilla_utils.data import load_table
+
+
+def test_pf_day_is_petaflop_per_second_for_a_day() -> None:
+    assert PF_DAY_FLOPS == 8.64e19
+    assert flops_to_pf_days(8.64e19) == 1.0
+    assert pf_days_to_flops(1.0) == 8.64e19
+
+
+def test_pf_day_constant_matches_kaplan_table() -> None:
+    # Kaplan et al. (2020, Section 1.3) define the unit their C_min constants are given in.
+    kaplan = load_table("kaplan2020_constants").set_index("quantity")
+    assert PF_DAY_FLOPS == kaplan.loc["pf_day_flops", "value"]
+
+
+def test_gopher_unit_in_pf_days() -> None:
+    # 5.76e23 FLOPs (the paper's Gopher unit) is 6,666.7 PF-days.
+    assert flops_to_pf_days(5.76e23) == pytest.approx(6666.666666, rel=1e-9)
+
+
+def test_pf_day_round_trip_on_arrays() -> None:
+    flops = np.array([0.0, 6e18, 3e21, 5.88e23])
+    pf_days = flops_to_pf_days(flops)
+    assert isinstance(pf_days, np.ndarray)
+    np.testing.assert_allclose(pf_days_to_flops(pf_days), flops, rtol=1e-15)
+
+
+def test_accelerator_table_values_and_sources() -> None:
+    assert set(ACCELERATORS) == {"TPUv3", "TPUv4", "A100", "H100"}
+    peaks = {k: a.peak_flops_per_s for k, a in ACCELERATORS.items()}
+    assert peaks == {"TPUv3": 123e12, "TPUv4": 275e12, "A100": 312e12, "H100": 989e12}
+    for accelerator in ACCELERATORS.values():
+        assert "datasheet" in accelerator.source or "documentation" in accelerator.source
+
+
+def test_accelerator_days_one_day_at_forty_percent() -> None:
+    flops_one_day = 312e12 * 0.4 * 86_400
+    assert accelerator_days(flops_one_day) == pytest.approx(1.0, rel=1e-15)
+    assert accelerator_days(flops_one_day, "A100", 0.8) == pytest.approx(0.5, rel=1e-15)
+    assert accelerator_days(flops_one_day, "H100", 0.4) == pytest.approx(312 / 989, rel=1e-15)
+
+
+def test_accelerator_days_full_utilisation_allowed() -> None:
+    assert accelerator_days(275e12 * 86_400, "TPUv4", 1.0) == pytest.approx(1.0, rel=1e-15)
+
+
+def test_accelerator_days_arrays_and_zero() -> None:
+    days = accelerator_days(np.array([0.0, 123e12 * 86_400]), "TPUv3", np.array([0.5, 0.5]))
+    np.testing.assert_allclose(days, [0.0, 2.0], rtol=1e-15)
+
+
+def test_custom_accelerator_instance() -> None:
+    chip = Accelerator(name="test chip", peak_flops_per_s=1e12, source="made up for a test")
+    assert accelerator_days(1e12 * 86_400, chip, 1.0) == pytest.approx(1.0, rel=1e-15)
+
+
+def test_training_cost_usd_one_day() -> None:
+    flops_one_day = 312e12 * 0.4 * 86_400
+    assert training_cost_usd(flops_one_day, "A100", 0.4, 2.0) == pytest.approx(48.0, rel=1e-15)
+
+
+def test_chinchilla_budget_cost_order_of_magnitude() -> None:
+    # 5.88e23 FLOPs on A100s at 40 % MFU is about 54,500 GPU-days.
+    days = accelerator_days(5.88e23, "A100", 0.4)
+    assert days == pytest.approx(5.88e23 / (312e12 * 0.4) / 86_400, rel=1e-15)
+    assert 5.4e4 < days < 5.5e4
+    assert training_cost_usd(5.88e23, "A100", 0.4, 1.0) == pytest.approx(24 * days, rel=1e-15)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf, -1.0, np.array([1e20, -1.0]), "lots"])
+@pytest.mark.parametrize(
+    "call",
+    [
+        flops_to_pf_days,
+        accelerator_days,
+        lambda flops: training_cost_usd(flops, "A100", 0.4, 2.0),
+    ],
+)
+def test_bad_flops_rejected(call, bad) -> None:
+    with pytest.raises(ValueError, match="flops"):
+        call(bad)
+
+
+@pytest.mark.parametrize("bad", [np.nan, -1.0, np.inf])
+def test_bad_pf_days_rejected(bad) -> None:
+    with pytest.raises(ValueError, match="pf_days"):
+        pf_days_to_flops(bad)
+
+
+def test_unknown_accelerator_suggests_closest() -> None:
+    with pytest.raises(ValueError, match="unknown accelerator 'A10'.*did you mean 'A100'"):
+        accelerator_days(1e20, "A10")
+    with pytest.raises(ValueError, match="unknown accelerator"):
+        training_cost_usd(1e20, "V100", 0.4, 2.0)
+
+
+@pytest.mark.parametrize("bad", [0.0, -0.1, 1.01, 40.0, np.nan, np.array([0.4, 0.0])])
+def test_mfu_outside_unit_interval_rejected(bad) -> None:
+    with pytest.raises(ValueError, match="mfu"):
+        accelerator_days(1e20, "A100", bad)
+    with pytest.raises(ValueError, match="mfu"):
+        training_cost_usd(1e20, "A100", bad, 2.0)
+
+
+@pytest.mark.parametrize("bad", [0.0, -2.0, np.nan])
+def test_bad_price_rejected(bad) -> None:
+    with pytest.raises(ValueError, match="usd_per_hour"):
+        training_cost_usd(1e20, "A100", 0.4, bad)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"name": "x", "peak_flops_per_s": 0.0, "source": "s"}, "peak_flops_per_s"),
+        ({"name": "x", "peak_flops_per_s": np.nan, "source": "s"}, "peak_flops_per_s"),
+        ({"name": "x", "peak_flops_per_s": 1e12, "source": "  "}, "source"),
+    ],
+)
+def test_accelerator_validation(kwargs: dict, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        Accelerator(**kwargs)
