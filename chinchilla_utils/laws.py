@@ -1,0 +1,319 @@
+"""Scaling laws as objects: the parametric loss and power-law compute-optimal frontiers.
+
+Introduced in Chapter 4 (Approaches 1 and 2: power-law frontiers ``N_opt = k * C^a``, and
+Kaplan et al. 2020 for comparison) and Chapter 5 (Approach 3: the parametric loss
+``L(N, D) = E + A / N^alpha + B / D^beta`` and its closed-form frontier, Hoffmann et al. 2022,
+Eq. 2-4 and Appendix D.2).
+
+Units throughout: ``n_params`` in parameters, ``n_tokens`` in training tokens, ``flops`` in
+training FLOPs under the paper's approximation ``C = 6 * N * D``, losses in nats per token.
+Every method takes a float or an array and returns a float for scalar input, an array
+otherwise; non-finite or non-positive sizes and budgets raise :class:`ValueError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ._validation import as_finite, as_positive, as_scalar_or_array, check_choice
+
+__all__ = ["ParametricLoss", "PowerLawFrontier", "KAPLAN_CALIBRATIONS"]
+
+#: Names accepted by :meth:`PowerLawFrontier.kaplan2020`.
+KAPLAN_CALIBRATIONS = ("kaplan_table6", "hoffmann_1e21")
+
+
+def _broadcast(**arrays: np.ndarray) -> list[np.ndarray]:
+    try:
+        return list(np.broadcast_arrays(*arrays.values()))
+    except ValueError as exc:
+        listed = ", ".join(f"{k} {np.shape(v)}" for k, v in arrays.items())
+        raise ValueError(
+            f"arguments must have the same (or broadcastable) shape, got {listed}"
+        ) from exc
+
+
+@dataclass(frozen=True)
+class ParametricLoss:
+    """The Approach 3 loss model ``L(N, D) = E + A / N**alpha + B / D**beta`` (nats).
+
+    Hoffmann et al. (2022), Eq. 2. ``E`` is the irreducible loss of natural text (nats),
+    ``A / N**alpha`` the penalty for a finite model of ``N`` parameters, ``B / D**beta`` the
+    penalty for training on ``D`` tokens. Minimising it along ``C = 6 N D`` gives the
+    closed-form frontier of Eq. 4:
+
+    ``N_opt(C) = G * (C/6)**a``, ``D_opt(C) = (C/6)**b / G``, with
+    ``G = (alpha*A / (beta*B))**(1/(alpha+beta))``, ``a = beta/(alpha+beta)``,
+    ``b = alpha/(alpha+beta)``.
+
+    Parameters
+    ----------
+    E:
+        Irreducible loss, nats (finite, >= 0).
+    A, B:
+        Scales of the parameter and data terms (> 0; units nats * params**alpha and
+        nats * tokens**beta).
+    alpha, beta:
+        Exponents of the parameter and data terms (> 0, dimensionless).
+    """
+
+    E: float
+    A: float
+    B: float
+    alpha: float
+    beta: float
+
+    def __post_init__(self) -> None:
+        e = float(as_finite("E", self.E))
+        if e < 0:
+            raise ValueError(f"E must be >= 0 (an irreducible loss in nats), got {self.E!r}")
+        # frozen: write the validated floats through object.__setattr__
+        object.__setattr__(self, "E", e)
+        for name in ("A", "B", "alpha", "beta"):
+            value = as_positive(name, getattr(self, name))
+            if value.ndim != 0:
+                raise ValueError(f"{name} must be a scalar, got {getattr(self, name)!r}")
+            object.__setattr__(self, name, float(value))
+
+    # -- constructors -------------------------------------------------------------------
+    @classmethod
+    def _from_constants(cls, variant: str) -> ParametricLoss:
+        from .data import approach3_constants
+
+        df = approach3_constants()
+        row = df.loc[df["variant"] == variant]
+        if len(row) != 1:
+            raise ValueError(
+                f"data/approach3_constants.csv should have one {variant!r} row, got {len(row)}"
+            )
+        r = row.iloc[0]
+        return cls(E=r["E"], A=r["A"], B=r["B"], alpha=r["alpha"], beta=r["beta"])
+
+    @classmethod
+    def paper_rounded(cls) -> ParametricLoss:
+        """The constants as printed (Eq. 10): E=1.69, A=406.4, B=410.7, alpha=0.34, beta=0.28.
+
+        Read from ``data/approach3_constants.csv`` (variant ``published_rounded``). At the
+        Gopher budget (5.76e23 FLOPs) they give N_opt of about 32B parameters, noticeably
+        below the "40B" of the paper's Figure 4 caption (data/README.md, item 9).
+        """
+        return cls._from_constants("published_rounded")
+
+    @classmethod
+    def paper_unrounded(cls) -> ParametricLoss:
+        """The unrounded constants from the paper's TeX source (via Epoch AI's repository).
+
+        Read from ``data/approach3_constants.csv`` (variant ``tex_unrounded``):
+        E=1.6933737, A=406.40102, B=410.72283, alpha=0.33917084, beta=0.2849083. They give
+        N_opt of about 40B parameters at 5.76e23 FLOPs, matching the Figure 4 caption.
+        """
+        return cls._from_constants("tex_unrounded")
+
+    @classmethod
+    def from_theta(cls, theta: Any) -> ParametricLoss:
+        """Build from Approach 3's fit vector ``theta = (a, b, e, alpha, beta)``.
+
+        ``a = log A``, ``b = log B``, ``e = log E`` (natural logs; Eq. 11 of the paper).
+        """
+        t = as_finite("theta", theta)
+        if t.shape != (5,):
+            raise ValueError(f"theta must have shape (5,) = (a, b, e, alpha, beta), got {t.shape}")
+        a, b, e, alpha, beta = t
+        return cls(E=np.exp(e), A=np.exp(a), B=np.exp(b), alpha=alpha, beta=beta)
+
+    @property
+    def theta(self) -> np.ndarray:
+        """``(log A, log B, log E, alpha, beta)``, the Approach 3 fit vector (``log E`` needs E > 0)."""
+        if self.E == 0:
+            raise ValueError("theta needs E > 0 (it holds log E); this law has E = 0")
+        return np.array([np.log(self.A), np.log(self.B), np.log(self.E), self.alpha, self.beta])
+
+    # -- the loss -----------------------------------------------------------------------
+    def loss(self, n_params: Any, n_tokens: Any) -> float | np.ndarray:
+        """Predicted final training loss in nats for ``n_params`` trained on ``n_tokens``.
+
+        Arrays broadcast against each other (a contour grid can pass a meshgrid).
+        """
+        n, d = _broadcast(
+            n_params=as_positive("n_params", n_params), n_tokens=as_positive("n_tokens", n_tokens)
+        )
+        return as_scalar_or_array(self.E + self.A / n**self.alpha + self.B / d**self.beta)
+
+    # -- the compute-optimal frontier ---------------------------------------------------
+    @property
+    def a(self) -> float:
+        """Exponent of ``N_opt ∝ C**a``: ``beta / (alpha + beta)``."""
+        return self.beta / (self.alpha + self.beta)
+
+    @property
+    def b(self) -> float:
+        """Exponent of ``D_opt ∝ C**b``: ``alpha / (alpha + beta)``; ``a + b = 1``."""
+        return self.alpha / (self.alpha + self.beta)
+
+    @property
+    def G(self) -> float:  # noqa: N802 - the paper's symbol
+        """``G = (alpha*A / (beta*B))**(1/(alpha+beta))`` (params per (FLOPs/6)**a)."""
+        return (self.alpha * self.A / (self.beta * self.B)) ** (1.0 / (self.alpha + self.beta))
+
+    def n_opt(self, flops: Any) -> float | np.ndarray:
+        """Compute-optimal parameter count ``G * (C/6)**a`` for a budget of ``flops`` FLOPs."""
+        c = as_positive("flops", flops)
+        return as_scalar_or_array(self.G * (c / 6.0) ** self.a)
+
+    def d_opt(self, flops: Any) -> float | np.ndarray:
+        """Compute-optimal training tokens ``(C/6)**b / G`` for ``flops`` FLOPs."""
+        c = as_positive("flops", flops)
+        return as_scalar_or_array((c / 6.0) ** self.b / self.G)
+
+    def tokens_per_param(self, flops: Any) -> float | np.ndarray:
+        """``D_opt / N_opt`` at ``flops`` FLOPs (tokens per parameter; about 20 for Chinchilla)."""
+        c = as_positive("flops", flops)
+        return as_scalar_or_array((c / 6.0) ** (self.b - self.a) / self.G**2)
+
+    def loss_opt(self, flops: Any) -> float | np.ndarray:
+        """Loss in nats at the compute-optimal ``(N_opt, D_opt)`` for ``flops`` FLOPs."""
+        return self.loss(self.n_opt(flops), self.d_opt(flops))
+
+    def flops_for_n_opt(self, n_params: Any) -> float | np.ndarray:
+        """Budget in FLOPs at which ``n_params`` is compute-optimal: ``6 * (N/G)**(1/a)``.
+
+        The inverse of :meth:`n_opt`; Tables 3 and A3 list it for 400M ... 10T parameters.
+        """
+        n = as_positive("n_params", n_params)
+        return as_scalar_or_array(6.0 * (n / self.G) ** (1.0 / self.a))
+
+    def flops_for_d_opt(self, n_tokens: Any) -> float | np.ndarray:
+        """Budget in FLOPs at which ``n_tokens`` is the optimal data size: ``6 * (D*G)**(1/b)``."""
+        d = as_positive("n_tokens", n_tokens)
+        return as_scalar_or_array(6.0 * (d * self.G) ** (1.0 / self.b))
+
+    def as_frontier(self, name: str = "") -> PowerLawFrontier:
+        """The same frontier as a :class:`PowerLawFrontier` (``k = G / 6**a``, exponent ``a``)."""
+        return PowerLawFrontier(coefficient=self.G / 6.0**self.a, exponent=self.a, name=name)
+
+
+@dataclass(frozen=True)
+class PowerLawFrontier:
+    """A compute-optimal frontier ``N_opt = coefficient * C**exponent`` with ``C = 6 N D``.
+
+    The form in which Approaches 1 and 2 and Kaplan et al. (2020) state their result.
+    ``D_opt = C / (6 N_opt)``, so ``D_opt ∝ C**(1 - exponent)``.
+
+    Parameters
+    ----------
+    coefficient:
+        ``k`` in params per FLOPs**exponent (> 0).
+    exponent:
+        ``a`` (> 0, dimensionless; the paper's values are 0.46-0.73).
+    name:
+        A label for legends and tables.
+    """
+
+    coefficient: float
+    exponent: float
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        for field in ("coefficient", "exponent"):
+            value = as_positive(field, getattr(self, field))
+            if value.ndim != 0:
+                raise ValueError(f"{field} must be a scalar, got {getattr(self, field)!r}")
+            object.__setattr__(self, field, float(value))
+        if not isinstance(self.name, str):
+            raise ValueError(f"name must be a string, got {self.name!r}")
+
+    @classmethod
+    def from_anchor(
+        cls, n_params: float, flops: float, exponent: float, name: str = ""
+    ) -> PowerLawFrontier:
+        """The frontier with slope ``exponent`` that passes through ``(flops, n_params)``.
+
+        E.g. Approach 1 anchored on Table 3's Gopher row:
+        ``PowerLawFrontier.from_anchor(6.7e10, 5.76e23, 0.50, "Approach 1")``.
+        """
+        n = float(as_positive("n_params", n_params))
+        c = float(as_positive("flops", flops))
+        a = float(as_positive("exponent", exponent))
+        return cls(coefficient=n / c**a, exponent=a, name=name)
+
+    @classmethod
+    def kaplan2020(cls, calibration: str = "kaplan_table6") -> PowerLawFrontier:
+        """Kaplan et al. (2020)'s frontier ``N_opt ∝ C**0.73``, with C converted to FLOPs.
+
+        Constants from ``data/kaplan2020_constants.csv``: exponent ``p_n`` = 0.73 (Kaplan
+        Table 6) and 1 PF-day = ``pf_day_flops`` = 8.64e19 FLOPs. Two calibrations of the scale:
+
+        ``"kaplan_table6"`` (default)
+            Kaplan's own prefactor ``n_e`` = 1.3e9 parameters with C in PF-days:
+            ``N_opt = 1.3e9 * (C / 8.64e19)**0.73``, i.e. ``k = 1.3e9 / 8.64e19**0.73``.
+            Kaplan's N excludes embeddings and his C is ``C_min`` (compute at the critical
+            batch size); this gives about 7.8B parameters at 1e21 FLOPs.
+        ``"hoffmann_1e21"``
+            Anchored on the number Hoffmann et al. (2022) use in their head-to-head at 1e21
+            FLOPs (``experiment_design.csv``: Kaplan's law predicts 4.68B parameters), the
+            scale the paper's own comparison implies. It is about 0.6x the Table 6 scale; the
+            paper does not say how it was obtained.
+
+        ``D_opt`` follows from ``C = 6 N D`` in both cases, not from Kaplan's separate
+        ``D_opt = 2e10 * C**0.27`` fit (which is not consistent with ``6 N D`` at his N).
+        """
+        from .data import experiment_value, kaplan_constant
+
+        check_choice("calibration", calibration, KAPLAN_CALIBRATIONS)
+        exponent = kaplan_constant("p_n")
+        if calibration == "kaplan_table6":
+            pf_day = kaplan_constant("pf_day_flops")
+            coefficient = kaplan_constant("n_e") / pf_day**exponent
+            return cls(coefficient, exponent, name="Kaplan et al. (2020)")
+        return cls.from_anchor(
+            experiment_value("kaplan_comparison_kaplan_predicted_params"),
+            experiment_value("kaplan_comparison_flops"),
+            exponent,
+            name="Kaplan et al. (2020), as applied by Hoffmann et al. (2022)",
+        )
+
+    @property
+    def a(self) -> float:
+        """Alias of ``exponent`` (the paper's symbol)."""
+        return self.exponent
+
+    @property
+    def b(self) -> float:
+        """Exponent of ``D_opt ∝ C**b``: ``1 - exponent``."""
+        return 1.0 - self.exponent
+
+    def n_opt(self, flops: Any) -> float | np.ndarray:
+        """Compute-optimal parameter count ``coefficient * C**exponent`` at ``flops`` FLOPs."""
+        c = as_positive("flops", flops)
+        return as_scalar_or_array(self.coefficient * c**self.exponent)
+
+    def d_opt(self, flops: Any) -> float | np.ndarray:
+        """Compute-optimal training tokens ``C / (6 N_opt)`` at ``flops`` FLOPs."""
+        c = as_positive("flops", flops)
+        return as_scalar_or_array(c / (6.0 * self.coefficient * c**self.exponent))
+
+    def tokens_per_param(self, flops: Any) -> float | np.ndarray:
+        """``D_opt / N_opt`` at ``flops`` FLOPs (tokens per parameter)."""
+        c = as_positive("flops", flops)
+        n = self.coefficient * c**self.exponent
+        return as_scalar_or_array(c / (6.0 * n * n))
+
+    def flops_for_n_opt(self, n_params: Any) -> float | np.ndarray:
+        """Budget in FLOPs at which ``n_params`` is optimal: ``(N / coefficient)**(1/exponent)``."""
+        n = as_positive("n_params", n_params)
+        return as_scalar_or_array((n / self.coefficient) ** (1.0 / self.exponent))
+
+    def flops_for_d_opt(self, n_tokens: Any) -> float | np.ndarray:
+        """Budget in FLOPs at which ``n_tokens`` is optimal: ``(6 k D)**(1/(1-exponent))``.
+
+        Defined only for ``exponent < 1`` (otherwise D_opt does not grow with C).
+        """
+        d = as_positive("n_tokens", n_tokens)
+        if self.exponent >= 1:
+            raise ValueError(
+                f"flops_for_d_opt needs exponent < 1 (D_opt must grow with C), got {self.exponent}"
+            )
+        return as_scalar_or_array((6.0 * self.coefficient * d) ** (1.0 / (1.0 - self.exponent)))
