@@ -1,0 +1,462 @@
+"""Approach 2: iso-FLOP profiles (paper Section 3.2, Figure 3). Introduced in Chapter 3.
+
+For each fixed training budget ``C`` (FLOPs) the paper trains models of several sizes and
+fits a parabola of final loss against ``log N``. The vertex of each parabola is that budget's
+compute-optimal size ``N_opt(C)`` (and ``D_opt = C / (6 N_opt)`` tokens). Power laws fitted
+across budgets then give ``N_opt ∝ C^a`` and ``D_opt ∝ C^b``.
+
+A parabola whose vertex is not a minimum inside the sampled sizes says nothing about
+``N_opt``, so :func:`fit_isoflop_parabola` refuses it with a :class:`ParabolaError`, and
+:func:`fit_approach2` keeps every refused budget in its table with the reason instead of
+returning a silent number.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .._validation import as_positive, check_same_shape
+from .bootstrap import BootstrapResult, percentile_summary, resample_indices
+from .powerlaw import PowerLawFit, fit_power_law
+
+if TYPE_CHECKING:
+    from ..laws import PowerLawFrontier
+
+__all__ = [
+    "CHINCHILLA_FLOPS",
+    "Approach2Result",
+    "ParabolaError",
+    "ParabolaFit",
+    "bootstrap_approach2",
+    "fit_approach2",
+    "fit_isoflop_parabola",
+]
+
+#: Training compute of Chinchilla, 6 x 70e9 parameters x 1.4e12 tokens (FLOPs): the default
+#: budget at which the bootstraps report tokens per parameter.
+CHINCHILLA_FLOPS = 6 * 70e9 * 1.4e12
+
+#: Fewest distinct model sizes that determine a parabola.
+MIN_SIZES = 3
+
+
+class ParabolaError(ValueError):
+    """An iso-FLOP parabola that does not locate a minimum inside the sampled sizes.
+
+    ``reason`` is a short code (``"opens downward"``, ``"vertex outside sampled sizes"``,
+    ``"fewer than 3 distinct sizes"``) that :func:`fit_approach2` writes into its
+    ``status`` column; the message gives the budget and the numbers.
+    """
+
+    def __init__(self, message: str, reason: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class ParabolaFit:
+    """Least-squares parabola ``loss = c0 + c1 x + c2 x^2`` with ``x = ln N`` (N in parameters).
+
+    Attributes
+    ----------
+    coefficients : ``(c0, c1, c2)``; loss in nats, ``x`` the natural log of the parameter count.
+    curvature : ``c2`` (nats per (ln N)^2), > 0 for an accepted fit.
+    n_opt : vertex, the loss-minimising size at this budget (parameters).
+    loss_opt : fitted loss at the vertex (nats).
+    n_min_sampled, n_max_sampled : smallest and largest sampled sizes (parameters).
+    n_points : number of (size, loss) points fitted; n_sizes : how many distinct sizes.
+    residual_std : standard deviation of loss residuals (nats, ``ddof=3``; 0 for 3 points).
+    budget : the training budget in FLOPs, when the caller gave it (else NaN).
+    """
+
+    coefficients: tuple[float, float, float]
+    curvature: float
+    n_opt: float
+    loss_opt: float
+    n_min_sampled: float
+    n_max_sampled: float
+    n_points: int
+    n_sizes: int
+    residual_std: float
+    budget: float = float("nan")
+
+    def predict(self, n_params: float | np.ndarray) -> float | np.ndarray:
+        """Fitted loss (nats) at ``n_params`` parameters."""
+        x = np.log(as_positive("n_params", n_params))
+        c0, c1, c2 = self.coefficients
+        value = c0 + c1 * x + c2 * x**2
+        return float(value) if np.ndim(value) == 0 else value
+
+
+def _budget_label(budget: float | None) -> str:
+    return "budget unknown" if budget is None or not np.isfinite(budget) else f"{budget:.3g} FLOPs"
+
+
+def fit_isoflop_parabola(
+    n_params: np.ndarray, loss: np.ndarray, budget: float | None = None
+) -> ParabolaFit:
+    """Fit one iso-FLOP profile: a parabola of loss (nats) against ``ln N``.
+
+    Parameters
+    ----------
+    n_params : model sizes trained at this budget (parameters, > 0).
+    loss : their final losses (nats, > 0), same shape.
+    budget : the budget these runs share (FLOPs); used in messages and stored on the result.
+
+    Returns
+    -------
+    ParabolaFit whose vertex is ``n_opt`` and ``loss_opt``.
+
+    Raises
+    ------
+    ParabolaError : fewer than 3 distinct sizes; the parabola opens downward (``c2 <= 0``, no
+        minimum); or the vertex lies outside ``[min N, max N]`` (an extrapolated optimum).
+    ValueError : non-finite or non-positive inputs, or mismatched shapes.
+    """
+    n_arr = as_positive("n_params", n_params)
+    loss_arr = as_positive("loss", loss)
+    check_same_shape(n_params=n_arr, loss=loss_arr)
+    n_arr, loss_arr = np.ravel(n_arr), np.ravel(loss_arr)
+    label = _budget_label(budget)
+    n_sizes = int(np.unique(n_arr).size)
+    if n_sizes < MIN_SIZES:
+        raise ParabolaError(
+            f"{label}: a parabola needs at least {MIN_SIZES} distinct model sizes, got "
+            f"{n_sizes} ({np.unique(n_arr).tolist()})",
+            reason=f"fewer than {MIN_SIZES} distinct sizes",
+        )
+    x = np.log(n_arr)
+    # Centre x: ln N ~ 20 makes the raw Vandermonde matrix badly conditioned.
+    x_mean = float(x.mean())
+    c2, c1c, c0c = np.polyfit(x - x_mean, loss_arr, 2)
+    c2, c1c, c0c = float(c2), float(c1c), float(c0c)
+    if c2 <= 0:
+        raise ParabolaError(
+            f"{label}: the parabola of loss against ln N opens downward (c2 = {c2:.3g} <= 0), "
+            f"so it has no minimum; sizes {n_arr.min():.3g} to {n_arr.max():.3g} parameters",
+            reason="opens downward",
+        )
+    x_opt = x_mean - c1c / (2 * c2)
+    n_opt = float(np.exp(x_opt))
+    loss_opt = c0c - c1c**2 / (4 * c2)
+    n_min, n_max = float(n_arr.min()), float(n_arr.max())
+    # Compare in log space with a hair of slack so a vertex on a sampled size is accepted.
+    if not (np.log(n_min) - 1e-12 <= x_opt <= np.log(n_max) + 1e-12):
+        raise ParabolaError(
+            f"{label}: the parabola's vertex N = {n_opt:.3g} parameters lies outside the sampled "
+            f"sizes [{n_min:.3g}, {n_max:.3g}]; the optimum would be an extrapolation",
+            reason="vertex outside sampled sizes",
+        )
+    # Back to coefficients in x = ln N itself, for readers who evaluate the parabola by hand.
+    c0 = c0c - c1c * x_mean + c2 * x_mean**2
+    c1 = c1c - 2 * c2 * x_mean
+    residuals = loss_arr - (c0c + c1c * (x - x_mean) + c2 * (x - x_mean) ** 2)
+    dof = n_arr.size - 3
+    residual_std = float(np.sqrt(residuals @ residuals / dof)) if dof > 0 else 0.0
+    return ParabolaFit(
+        coefficients=(float(c0), float(c1), float(c2)),
+        curvature=c2,
+        n_opt=n_opt,
+        loss_opt=float(loss_opt),
+        n_min_sampled=n_min,
+        n_max_sampled=n_max,
+        n_points=int(n_arr.size),
+        n_sizes=n_sizes,
+        residual_std=residual_std,
+        budget=float("nan") if budget is None else float(budget),
+    )
+
+
+@dataclass(frozen=True)
+class Approach2Result:
+    """Approach 2 fitted on a set of iso-FLOP points.
+
+    Attributes
+    ----------
+    a, b : exponents of ``N_opt ∝ C^a`` and ``D_opt ∝ C^b`` (``b = 1 - a`` exactly, because
+        ``D_opt = C / (6 N_opt)`` at each budget).
+    per_budget : one row per budget, refused ones included: ``budget`` (FLOPs), ``n_points``,
+        ``n_sizes``, ``n_opt`` (parameters), ``d_opt`` (tokens), ``loss_opt`` (nats),
+        ``curvature``, ``status`` (``"ok"`` or the short reason it was refused) and ``message``.
+    n_fit, d_fit : power-law fits of ``n_opt`` and ``d_opt`` against budget over the ``ok`` rows.
+    frontier : ``n_fit`` as a :class:`~chinchilla_utils.laws.PowerLawFrontier` (None only
+        inside the bootstrap, which skips it).
+    parabolas : accepted :class:`ParabolaFit` per budget (for plotting).
+    n_points_used : points that entered a parabola fit.
+    n_rows_without_budget : rows whose budget was NaN (not on any iso-FLOP slice), excluded.
+    n_rows_excluded : rows flagged by ``exclude_col``, excluded.
+    """
+
+    a: float
+    b: float
+    per_budget: pd.DataFrame
+    n_fit: PowerLawFit
+    d_fit: PowerLawFit
+    frontier: PowerLawFrontier | None
+    parabolas: dict[float, ParabolaFit] = field(default_factory=dict)
+    n_points_used: int = 0
+    n_rows_without_budget: int = 0
+    n_rows_excluded: int = 0
+
+    @property
+    def n_budgets_ok(self) -> int:
+        """Budgets whose parabola was accepted and entered the power-law fits."""
+        return int((self.per_budget["status"] == "ok").sum())
+
+    @property
+    def n_budgets_refused(self) -> int:
+        """Budgets whose parabola was refused (kept in ``per_budget`` with the reason)."""
+        return int((self.per_budget["status"] != "ok").sum())
+
+
+def _check_columns(frame: Any, name: str, columns: Iterable[str]) -> None:
+    if not isinstance(frame, pd.DataFrame):
+        raise ValueError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{name} lacks column(s) {missing}; it has {list(frame.columns)}")
+
+
+def _usable_points(
+    points: pd.DataFrame, flops_col: str, n_col: str, loss_col: str, exclude_col: str | None
+) -> tuple[pd.DataFrame, int, int]:
+    """Rows that belong to a budget and are not excluded, plus how many of each were dropped."""
+    columns = [flops_col, n_col, loss_col] + ([exclude_col] if exclude_col else [])
+    _check_columns(points, "points", columns)
+    budget = pd.to_numeric(points[flops_col], errors="coerce")
+    no_budget = budget.isna().to_numpy()
+    excluded = (
+        points[exclude_col].fillna(False).astype(bool).to_numpy()
+        if exclude_col
+        else np.zeros(len(points), dtype=bool)
+    )
+    keep = ~no_budget & ~excluded
+    used = pd.DataFrame(
+        {
+            "budget": as_positive(flops_col, budget.to_numpy(dtype=float)[keep]),
+            "n_params": as_positive(n_col, points[n_col].to_numpy()[keep]),
+            "loss": as_positive(loss_col, points[loss_col].to_numpy()[keep]),
+        }
+    )
+    return used, int(no_budget.sum()), int((excluded & ~no_budget).sum())
+
+
+def _fit_clean(used: pd.DataFrame, name: str | None) -> Approach2Result:
+    """Fit validated points; ``name=None`` skips the frontier (bootstrap resamples)."""
+    rows, parabolas = [], {}
+    for budget, group in used.groupby("budget", sort=True):
+        budget = float(budget)
+        row = {
+            "budget": budget,
+            "n_points": len(group),
+            "n_sizes": int(group["n_params"].nunique()),
+            "n_opt": np.nan,
+            "d_opt": np.nan,
+            "loss_opt": np.nan,
+            "curvature": np.nan,
+            "status": "ok",
+            "message": "",
+        }
+        try:
+            fit = fit_isoflop_parabola(group["n_params"], group["loss"], budget=budget)
+        except ParabolaError as err:
+            row["status"], row["message"] = err.reason, str(err)
+        else:
+            parabolas[budget] = fit
+            row.update(
+                n_opt=fit.n_opt,
+                d_opt=budget / (6 * fit.n_opt),
+                loss_opt=fit.loss_opt,
+                curvature=fit.curvature,
+            )
+        rows.append(row)
+    per_budget = pd.DataFrame(rows)
+    ok = per_budget[per_budget["status"] == "ok"] if rows else per_budget
+    if len(ok) < 2:
+        reasons = (
+            "; ".join(
+                f"{b:.3g}: {s}"
+                for b, s in zip(per_budget["budget"], per_budget["status"], strict=True)
+            )
+            if rows
+            else ""
+        )
+        raise ValueError(
+            f"Approach 2 needs at least 2 budgets with an accepted parabola for the power laws, "
+            f"got {len(ok)} of {len(per_budget)} ({reasons or 'no budgets'})"
+        )
+    n_fit = fit_power_law(ok["budget"], ok["n_opt"])
+    d_fit = fit_power_law(ok["budget"], ok["d_opt"])
+    frontier = None
+    if name is not None:
+        if n_fit.exponent <= 0:
+            raise ValueError(
+                f"Approach 2 fitted N_opt ∝ C^{n_fit.exponent:.3g}: the optimal size does not "
+                "grow with compute, so there is no frontier; check the per-budget vertices"
+            )
+        frontier = n_fit.to_frontier(name=name)
+    return Approach2Result(
+        a=n_fit.exponent,
+        b=d_fit.exponent,
+        per_budget=per_budget,
+        n_fit=n_fit,
+        d_fit=d_fit,
+        frontier=frontier,
+        parabolas=parabolas,
+        n_points_used=int(per_budget["n_points"].sum()),
+    )
+
+
+def fit_approach2(
+    points: pd.DataFrame,
+    flops_col: str = "budget",
+    n_col: str = "n_params",
+    loss_col: str = "loss",
+    exclude_col: str | None = None,
+    name: str = "Approach 2",
+) -> Approach2Result:
+    """Fit Approach 2: one parabola per iso-FLOP budget, then power laws across budgets.
+
+    Parameters
+    ----------
+    points : one row per trained model, with its budget, size and final loss.
+    flops_col : column naming the budget (FLOPs) each point belongs to, e.g. ``"budget"`` for
+        synthetic data or ``"isoflop_budget"`` for :func:`chinchilla_utils.epoch.load_epoch_points`.
+        Points are grouped on exact equality of this value; rows where it is NaN belong to no
+        budget and are excluded (counted in ``n_rows_without_budget``).
+    n_col : column of model sizes (parameters).
+    loss_col : column of final losses (nats).
+    exclude_col : optional boolean column (e.g. ``"outlier"``); rows where it is True are
+        excluded and counted in ``n_rows_excluded``.
+    name : label for the returned frontier.
+
+    Returns
+    -------
+    Approach2Result. Budgets whose parabola is refused stay in ``per_budget`` with their reason
+    and do not enter the power-law fits.
+
+    Raises
+    ------
+    ValueError : missing columns, invalid values, or fewer than 2 accepted budgets.
+    """
+    used, n_no_budget, n_excluded = _usable_points(points, flops_col, n_col, loss_col, exclude_col)
+    result = _fit_clean(used, name)
+    return replace(result, n_rows_without_budget=n_no_budget, n_rows_excluded=n_excluded)
+
+
+def _stderr_is_tty() -> bool:
+    try:
+        return sys.stderr is not None and sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _in_widget_notebook() -> bool:
+    """True in a Jupyter kernel where tqdm's notebook bar can draw (ipywidgets installed)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None or type(shell).__name__ != "ZMQInteractiveShell":
+        return False
+    try:  # without ipywidgets tqdm.auto warns and tqdm.notebook raises; stay silent instead
+        import ipywidgets  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def progress_iter(
+    iterable: Iterable[Any], total: int, desc: str, progress: bool | None = None
+) -> Iterator[Any]:
+    """Wrap ``iterable`` in a tqdm bar when ``progress`` is True, or None and interactive.
+
+    Interactive means a terminal, or a Jupyter kernel with ipywidgets; batch runs (pytest,
+    papermill builds without widgets, CI logs) get no bar. Shared by the bootstraps of all
+    three approaches.
+    """
+    widget = _in_widget_notebook()
+    show = (_stderr_is_tty() or widget) if progress is None else bool(progress)
+    if not show:
+        return iter(iterable)
+    if widget:
+        from tqdm.notebook import tqdm
+    else:
+        from tqdm.std import tqdm
+    return iter(tqdm(iterable, total=total, desc=desc))
+
+
+def bootstrap_approach2(
+    points: pd.DataFrame,
+    n_resamples: int = 100,
+    rng: np.random.Generator | None = None,
+    method: str = "subsample",
+    fraction: float = 0.8,
+    flops_for_ratio: float | None = None,
+    flops_col: str = "budget",
+    n_col: str = "n_params",
+    loss_col: str = "loss",
+    exclude_col: str | None = None,
+    progress: bool | None = None,
+) -> BootstrapResult:
+    """Bootstrap Approach 2 by resampling points from the pooled set.
+
+    The resampled units are individual (size, loss) points drawn from all budgets together,
+    not stratified per budget, as in the paper's variant (fit on a random 80% of the data, 100
+    times; see :mod:`chinchilla_utils.fitting.bootstrap`). Pooling lets a resample thin a budget until its parabola is refused,
+    which is part of the uncertainty. Rows without a budget or flagged by ``exclude_col`` are
+    removed before resampling.
+
+    Parameters
+    ----------
+    points, flops_col, n_col, loss_col, exclude_col : as for :func:`fit_approach2`.
+    n_resamples : number of resamples (the paper used 100).
+    rng : a seeded ``numpy.random.Generator`` (required); the same seed gives identical output.
+    method : ``"subsample"`` (default; the paper's variant, ``fraction`` of the points without
+        replacement) or ``"replacement"`` (classic bootstrap).
+    fraction : subsample fraction in (0, 1].
+    flops_for_ratio : budget (FLOPs) at which to report ``n_opt`` and ``tokens_per_param``;
+        default :data:`CHINCHILLA_FLOPS` (5.88e23).
+    progress : tqdm bar on/off; None shows one only when interactive.
+
+    Returns
+    -------
+    BootstrapResult with samples columns ``a``, ``b``, ``n_opt`` (parameters at
+    ``flops_for_ratio``), ``tokens_per_param`` and ``n_budgets_refused``. A resample left with
+    fewer than 2 accepted budgets is a failure: a row of NaN, counted in ``summary.n_failed``.
+    """
+    used, _, _ = _usable_points(points, flops_col, n_col, loss_col, exclude_col)
+    flops_ratio = CHINCHILLA_FLOPS if flops_for_ratio is None else flops_for_ratio
+    flops_ratio = float(as_positive("flops_for_ratio", flops_ratio))
+    indices = resample_indices(len(used), n_resamples, rng, method=method, fraction=fraction)
+    columns = ["a", "b", "n_opt", "tokens_per_param", "n_budgets_refused"]
+    rows = []
+    for idx in progress_iter(indices, len(indices), "Approach 2 bootstrap", progress):
+        try:
+            res = _fit_clean(used.iloc[idx], None)
+        except ValueError:
+            rows.append(dict.fromkeys(columns, np.nan))
+            continue
+        n_opt = float(res.n_fit.predict(flops_ratio))
+        rows.append(
+            {
+                "a": res.a,
+                "b": res.b,
+                "n_opt": n_opt,
+                "tokens_per_param": flops_ratio / (6 * n_opt**2),
+                "n_budgets_refused": float(res.n_budgets_refused),
+            }
+        )
+    samples = pd.DataFrame(rows, columns=columns)
+    return BootstrapResult(
+        samples=samples,
+        summary=percentile_summary(samples),
+        method=method,
+        n_resamples=int(n_resamples),
+        fraction=float(fraction),
+        unit="points",
+    )
