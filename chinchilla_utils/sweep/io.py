@@ -1,0 +1,107 @@
+"""Read the shipped sweep results (no torch needed)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from .._validation import check_choice
+
+#: ``data/sweep`` at the repository root: the shipped ``book`` plan's results.
+SWEEP_DIR = Path(__file__).resolve().parents[2] / "data" / "sweep"
+
+RUNS_COLUMNS = (
+    "plan",
+    "run_id",
+    "run_key",
+    "budget",
+    "seed",
+    "shape",
+    "n_layers",
+    "d_model",
+    "n_heads",
+    "ffw_size",
+    "n_params",
+    "n_params_non_embedding",
+    "n_steps",
+    "batch_size",
+    "seq_len",
+    "n_tokens",
+    "tokens_per_param",
+    "flops_6nd",
+    "flops_per_token_6n",
+    "flops_per_token_exact",
+    "flops_exact",
+    "peak_lr",
+    "warmup_steps",
+    "final_train_loss",
+    "final_val_loss",
+    "n_val_windows",
+    "wall_seconds",
+    "cpu_seconds",
+    "n_threads",
+    "torch_version",
+    "python_version",
+)
+CURVES_COLUMNS = (
+    "plan",
+    "run_id",
+    "kind",
+    "budget",
+    "seed",
+    "n_params",
+    "step",
+    "n_tokens",
+    "flops",
+    "flops_exact",
+    "loss",
+)
+
+
+def _read(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
+    frame = pd.read_csv(path)
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{path} lacks columns {missing}; regenerate it with the sweep CLI")
+    return frame
+
+
+def load_sweep_runs(sweep_dir: Path | str | None = None) -> pd.DataFrame:
+    """One row per training run: budget (FLOPs), shape, n_params (all, and non-embedding),
+    n_tokens, FLOPs (6ND and exact), peak LR, seed, final validation loss (nats/byte), timings."""
+    sweep_dir = Path(sweep_dir) if sweep_dir is not None else SWEEP_DIR
+    return _read(sweep_dir / "runs.csv", RUNS_COLUMNS)
+
+
+def load_sweep_curves(sweep_dir: Path | str | None = None, kind: str = "train") -> pd.DataFrame:
+    """Loss curves, one row per logged point (long format, Approach 1's input).
+
+    ``kind="train"``: about 200 block-averaged training losses per run; ``"val"``: validation
+    loss on fixed windows at 8 points of each run (the last is the run's final loss);
+    ``"all"``: both. ``flops`` is ``6 N D`` at that point, ``flops_exact`` the Appendix F count.
+    """
+    check_choice("kind", kind, ("train", "val", "all"))
+    sweep_dir = Path(sweep_dir) if sweep_dir is not None else SWEEP_DIR
+    curves = _read(sweep_dir / "curves.csv", CURVES_COLUMNS)
+    if kind != "all":
+        curves = curves[curves["kind"] == kind].reset_index(drop=True)
+    return curves
+
+
+def load_sweep_meta(sweep_dir: Path | str | None = None) -> dict:
+    """The sweep's provenance: plan, corpus hashes, machine, timings, file SHA-256s."""
+    sweep_dir = Path(sweep_dir) if sweep_dir is not None else SWEEP_DIR
+    return json.loads((sweep_dir / "sweep_meta.json").read_text())
+
+
+def verify_sweep_files(sweep_dir: Path | str | None = None) -> dict[str, bool]:
+    """Whether each CSV's SHA-256 matches the one recorded in ``sweep_meta.json``."""
+    sweep_dir = Path(sweep_dir) if sweep_dir is not None else SWEEP_DIR
+    recorded = load_sweep_meta(sweep_dir)["sha256"]
+    return {
+        name: hashlib.sha256((sweep_dir / name).read_bytes()).hexdigest() == digest
+        for name, digest in recorded.items()
+    }

@@ -1,0 +1,217 @@
+"""The sweep's plans: which shapes train at which FLOP budgets, with which learning rates.
+
+``book`` is the sweep behind the book's Approach 1, 2 and 3 chapters; ``smoke`` is a handful of
+tiny runs for CI; ``lr_calibration`` is the short search that froze ``BOOK_PEAK_LR``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+
+from .._validation import as_positive, check_choice
+from .model_shapes import SEQ_LEN, SweepShape, count_params, shape_from_width
+
+#: Bump when anything that changes a run's numbers changes (model, optimiser, data sampling,
+#: evaluation); it is part of every run's cache key.
+RECIPE_VERSION = "sweep-v1"
+BATCH_SIZE = 8
+TOKENS_PER_STEP = BATCH_SIZE * SEQ_LEN
+
+#: The size ladder: (layers, width), about 0.1 dex apart in N, depth growing with width.
+LADDER: tuple[tuple[int, int], ...] = (
+    (1, 16),
+    (2, 16),
+    (1, 24),
+    (2, 24),
+    (3, 24),
+    (2, 32),
+    (3, 32),
+    (4, 32),
+    (3, 40),
+    (3, 48),
+    (4, 48),
+    (3, 64),
+    (4, 64),
+    (5, 64),
+    (4, 80),
+    (5, 80),
+    (4, 96),
+)
+
+BOOK_BUDGETS: tuple[float, ...] = (3e11, 1e12, 3e12, 1e13)
+#: Budgets (FLOPs) that also run with a second seed, to show run-to-run noise.
+BOOK_SECOND_SEED_BUDGETS: tuple[float, ...] = (1e12,)
+#: Byte tokens are cheap: the optimum sits near D/N ~ 110, i.e. C ~ 660 N^2 (not 20 tokens/param).
+CENTRE_FLOPS_PER_PARAM_SQUARED = 660.0
+SIZES_PER_BUDGET = 6
+SIZE_SPACING_DEX = 0.2
+
+LR_CALIBRATION_BUDGET = 1e12
+LR_CALIBRATION_FACTORS = (0.5, 1.0, 2.0)
+
+#: Peak learning rate per width, frozen from the calibration in
+#: ``data/sweep/lr_calibration.csv`` (best final validation loss of 3 rates per width at
+#: ``LR_CALIBRATION_BUDGET``). ``None`` until calibrated: the width rule is used instead.
+BOOK_PEAK_LR: dict[int, float] | None = None
+
+
+def width_rule_lr(d_model: int) -> float:
+    """The starting rule for the peak learning rate: ``min(0.02, 0.018 (32/d)^2)``."""
+    d_model = float(as_positive("d_model", d_model))
+    return min(0.02, 0.018 * (32.0 / d_model) ** 2)
+
+
+def ladder_shapes() -> list[SweepShape]:
+    """The ladder's shapes, smallest first."""
+    return sorted((shape_from_width(n, d) for n, d in LADDER), key=count_params)
+
+
+def centre_params(budget: float) -> float:
+    """Centre of a budget's sizes, N = sqrt(C / 660) parameters, for ``budget`` in FLOPs."""
+    return math.sqrt(float(as_positive("budget", budget)) / CENTRE_FLOPS_PER_PARAM_SQUARED)
+
+
+def shapes_for_budget(
+    budget: float, n_sizes: int = SIZES_PER_BUDGET, spacing_dex: float = SIZE_SPACING_DEX
+) -> list[SweepShape]:
+    """``n_sizes`` distinct ladder shapes around ``centre_params(budget)``, ``spacing_dex`` apart.
+
+    Each target size takes the nearest unused ladder rung (in log N), so the sizes stay distinct
+    where the ladder is coarser than the spacing.
+    """
+    centre = math.log10(centre_params(budget))
+    ladder = ladder_shapes()
+    logs = [math.log10(count_params(s)) for s in ladder]
+    chosen: list[int] = []
+    for k in range(n_sizes):
+        target = centre + (k - (n_sizes - 1) / 2) * spacing_dex
+        order = sorted(range(len(ladder)), key=lambda i: (abs(logs[i] - target), i))
+        chosen.append(next(i for i in order if i not in chosen))
+    return [ladder[i] for i in sorted(chosen)]
+
+
+def steps_for_budget(budget: float, n_params: int) -> int:
+    """Optimizer steps for D = C / (6 N) tokens at ``TOKENS_PER_STEP`` tokens a step."""
+    tokens = float(as_positive("budget", budget)) / (6.0 * n_params)
+    return max(1, round(tokens / TOKENS_PER_STEP))
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Everything that determines one run's numbers (plus the plan it is listed in)."""
+
+    plan: str
+    budget: float
+    shape: SweepShape
+    peak_lr: float
+    seed: int
+    n_steps: int
+    n_val_windows: int = 256
+    n_val_evals: int = 8
+    n_curve_points: int = 200
+
+    @property
+    def run_id(self) -> str:
+        """Readable identifier, e.g. ``C1e12_L3-d32-h2_s0`` (unique within a plan)."""
+        budget = f"{self.budget:.0e}".replace("e+", "e").replace("e0", "e")
+        lr = f"_lr{self.peak_lr:.3g}" if self.plan == "lr_calibration" else ""
+        return f"C{budget}_{self.shape.name}_s{self.seed}{lr}"
+
+    def key(self, corpus_sha256: str) -> str:
+        """Cache key: a hash of everything that changes the run's numbers (not the plan name)."""
+        payload = {
+            "recipe": RECIPE_VERSION,
+            "corpus": corpus_sha256,
+            "shape": self.shape.as_dict(),
+            "peak_lr": repr(float(self.peak_lr)),
+            "seed": self.seed,
+            "n_steps": self.n_steps,
+            "batch": [BATCH_SIZE, SEQ_LEN],
+            "val": [self.n_val_windows, self.n_val_evals],
+            "curve_points": self.n_curve_points,
+        }
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
+
+
+def peak_lr_for(d_model: int, table: dict[int, float] | None = None) -> float:
+    """Peak LR for a width: the frozen table's entry when there is one, else the width rule."""
+    table = BOOK_PEAK_LR if table is None else table
+    if table and d_model in table:
+        return table[d_model]
+    return width_rule_lr(d_model)
+
+
+def book_plan() -> list[RunSpec]:
+    """The book's sweep: 6 sizes at each of 4 budgets, and a second seed at 1e12 FLOPs."""
+    specs = []
+    for budget in BOOK_BUDGETS:
+        seeds = (0, 1) if budget in BOOK_SECOND_SEED_BUDGETS else (0,)
+        for seed in seeds:
+            for shape in shapes_for_budget(budget):
+                steps = steps_for_budget(budget, count_params(shape))
+                specs.append(
+                    RunSpec("book", budget, shape, peak_lr_for(shape.d_model), seed, steps)
+                )
+    return specs
+
+
+def lr_calibration_plan() -> list[RunSpec]:
+    """Three peak rates (width rule x 0.5, 1, 2) per width of the book plan, at one budget.
+
+    Each width is represented by the book shape of that width closest in size to the
+    calibration budget's centre, so a calibration run at the rule's rate is the same run
+    (same cache key) as the book's whenever the shapes coincide.
+    """
+    centre = math.log10(centre_params(LR_CALIBRATION_BUDGET))
+    by_width: dict[int, SweepShape] = {}
+    for spec in book_plan():
+        d = spec.shape.d_model
+        n = count_params(spec.shape)
+        best = by_width.get(d)
+        if best is None or abs(math.log10(n) - centre) < abs(
+            math.log10(count_params(best)) - centre
+        ):
+            by_width[d] = spec.shape
+    specs = []
+    for d in sorted(by_width):
+        shape = by_width[d]
+        steps = steps_for_budget(LR_CALIBRATION_BUDGET, count_params(shape))
+        for factor in LR_CALIBRATION_FACTORS:
+            lr = width_rule_lr(d) * factor
+            specs.append(RunSpec("lr_calibration", LR_CALIBRATION_BUDGET, shape, lr, 0, steps))
+    return specs
+
+
+def smoke_plan() -> list[RunSpec]:
+    """Four tiny runs (two sizes, two budgets) for CI: seconds on one core."""
+    specs = []
+    for budget in (5e9, 1e10):
+        for layers, width in ((1, 16), (1, 24)):
+            shape = shape_from_width(layers, width)
+            steps = steps_for_budget(budget, count_params(shape))
+            specs.append(
+                RunSpec(
+                    "smoke",
+                    budget,
+                    shape,
+                    width_rule_lr(width),
+                    0,
+                    steps,
+                    n_val_windows=32,
+                    n_val_evals=4,
+                    n_curve_points=50,
+                )
+            )
+    return specs
+
+
+PLANS = {"book": book_plan, "smoke": smoke_plan, "lr_calibration": lr_calibration_plan}
+
+
+def get_plan(name: str) -> list[RunSpec]:
+    """The named plan's runs (``"book"``, ``"smoke"`` or ``"lr_calibration"``)."""
+    check_choice("plan", name, PLANS)
+    return PLANS[name]()
