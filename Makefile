@@ -1,0 +1,98 @@
+# Two commands on a fresh machine with only python3 and make:
+#   make book   - create .venv, install the package with the book tools, build the site strictly
+#   make test   - create .venv, install the package with the book and dev tools, run every test
+# Stamp files in .venv/ record what is installed, so re-running does not reinstall; they are
+# redone when pyproject.toml changes.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# torch for the laptop sweep: pin the exact release (an unpinned `torch` pulls a multi-GB CUDA
+# build). Override e.g. with TORCH_SPEC="torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu".
+TORCH_SPEC ?= torch==2.13.0
+PYTEST_ARGS ?=
+JOBS ?= 2
+
+export OPENBLAS_NUM_THREADS ?= 1
+export OMP_NUM_THREADS ?= 1
+export MPLBACKEND ?= Agg
+
+BOOK_BUILD = $(BIN)/jupyter-book build . --toc book/_toc.yml -W -n --keep-going --all
+NBSTRIPOUT_KEYS = metadata.papermill cell.metadata.papermill cell.metadata.execution
+
+.PHONY: help venv book test test-fast sweep lint format strip screenshots clean
+
+help:
+	@echo "make book    build the site strictly into _build/html (creates .venv)"
+	@echo "make test    run every test: unit, notebooks (papermill), site (chromium)"
+	@echo "make test-fast  unit tests only (no notebook runs, no site build)"
+	@echo "make sweep   run the laptop training sweep (installs $(TORCH_SPEC))"
+	@echo "make lint    ruff check + ruff format --check (Python and notebooks)"
+	@echo "make format  ruff format + ruff check --fix"
+	@echo "make strip   strip outputs and papermill metadata from notebooks"
+	@echo "make clean   remove _build and caches (keeps .venv)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+venv: $(BIN)/python
+
+$(VENV)/.stamp-book: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -e ".[book]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3"
+	touch $@
+
+$(VENV)/.stamp-dev: pyproject.toml $(VENV)/.stamp-book
+	$(BIN)/python -m pip install -e ".[book,dev]"
+	touch $@
+
+# torch first, pinned, so that resolving `.[sweep]` finds it installed.
+$(VENV)/.stamp-torch: | $(BIN)/python
+	$(BIN)/python -m pip install $(TORCH_SPEC)
+	touch $@
+
+$(VENV)/.stamp-sweep: pyproject.toml $(VENV)/.stamp-torch
+	$(BIN)/python -m pip install -e ".[sweep]"
+	touch $@
+
+book: $(VENV)/.stamp-book
+	$(BOOK_BUILD)
+
+# The sweep tests need torch: install the pinned CPU build before the extras.
+test: $(VENV)/.stamp-torch $(VENV)/.stamp-sweep $(VENV)/.stamp-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: $(VENV)/.stamp-dev
+	$(BIN)/python -m pytest -m "not notebooks and not site and not sweep" $(PYTEST_ARGS)
+
+sweep: $(VENV)/.stamp-sweep
+	$(BIN)/python -m chinchilla_utils.sweep --plan book --jobs $(JOBS)
+
+lint: $(VENV)/.stamp-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.stamp-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+strip: $(VENV)/.stamp-dev
+	$(BIN)/nbstripout --extra-keys "$(NBSTRIPOUT_KEYS)" notebooks/*.ipynb book/*.ipynb
+
+# One PNG per page of the built site (after `make book`), to look at what a reader sees.
+screenshots:
+	@test -d _build/html || { echo "run 'make book' first"; exit 1; }
+	mkdir -p _build/screenshots
+	for page in $$(find _build/html/book _build/html/notebooks -name '*.html'); do \
+	  name=$$(basename $$page .html); \
+	  /usr/bin/chromium --headless --no-sandbox --disable-gpu --no-first-run \
+	    --disable-background-networking --disable-component-update --disable-sync \
+	    --user-data-dir=$$(mktemp -d) --virtual-time-budget=5000 --hide-scrollbars \
+	    --window-size=1280,4000 --screenshot=_build/screenshots/$$name.png \
+	    "file://$$(pwd)/$$page" >/dev/null 2>&1; \
+	done
+	@ls _build/screenshots
+
+clean:
+	rm -rf _build .pytest_cache .ruff_cache
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +

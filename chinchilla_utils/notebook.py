@@ -1,0 +1,216 @@
+"""Helpers for the book's notebooks: reading glued values and guarding papermill parameters.
+
+``read_glued`` lets the regression suite (``tests/test_notebooks.py``) read the numbers a chapter
+glued with :func:`myst_nb.glue` from an executed ``.ipynb``. ``check_parameters`` is called at the
+top of every chapter (right after the ``parameters`` cell): papermill only *warns* about a
+parameter the notebook does not declare, so a misspelled ``-p n_bootstrapp 400`` would silently run
+the fast defaults; this turns it into an error.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import json
+from collections.abc import Mapping, Sequence
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "GLUE_MIME_PREFIX",
+    "INJECTED_PARAMETERS_HEADER",
+    "assigned_names",
+    "check_parameters",
+    "parse_glue_text",
+    "read_glued",
+]
+
+#: myst-nb stores ``glue(..., display=False)`` outputs under this mime-type prefix.
+GLUE_MIME_PREFIX = "application/papermill.record/"
+
+#: First line of the cell papermill injects after the ``parameters`` cell.
+INJECTED_PARAMETERS_HEADER = "# Parameters"
+
+
+def parse_glue_text(text: str) -> object:
+    """Turn the ``text/plain`` representation of a glued value back into a Python value.
+
+    Numbers, strings, booleans, ``None`` and containers of them come back as Python objects
+    (parsed with :func:`ast.literal_eval`, never ``eval``); ``nan``/``inf`` become floats; a
+    numpy scalar repr such as ``np.float64(0.5)`` becomes its float; anything else (a
+    DataFrame's text, a figure's repr) is returned as the original string.
+    """
+    if not isinstance(text, str):
+        raise ValueError(f"text must be a str, got {type(text).__name__}: {text!r}")
+    stripped = text.strip()
+    special = {"nan": float("nan"), "inf": float("inf"), "-inf": float("-inf")}
+    if stripped in special:
+        return special[stripped]
+    try:
+        return ast.literal_eval(stripped)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        pass
+    # numpy >= 2 prints scalars as np.float64(0.5); glue(..., float(x)) is the convention, but
+    # reading such a value is harmless and more useful than returning the repr.
+    for prefix in ("np.float64(", "np.float32(", "np.int64(", "np.int32(", "np.str_(", "np.bool_("):
+        if stripped.startswith(prefix) and stripped.endswith(")"):
+            return parse_glue_text(stripped[len(prefix) : -1])
+    return text
+
+
+def _output_text(data: Mapping[str, Any]) -> str | None:
+    for key in ("text/plain", GLUE_MIME_PREFIX + "text/plain"):
+        if key in data:
+            value = data[key]
+            return "".join(value) if isinstance(value, list) else str(value)
+    return None
+
+
+def read_glued(executed_ipynb: str | PathLike[str]) -> dict[str, object]:
+    """Return every value glued with :func:`myst_nb.glue` in an executed notebook.
+
+    Parameters
+    ----------
+    executed_ipynb
+        Path to an executed ``.ipynb`` (for example papermill's output notebook).
+
+    Returns
+    -------
+    dict
+        Glue key -> value parsed from its ``text/plain`` representation (see
+        :func:`parse_glue_text`); later cells win when a key is glued twice, as in myst-nb.
+
+    Raises
+    ------
+    ValueError
+        If the file is not a notebook (no ``cells`` list).
+    FileNotFoundError
+        If the file does not exist.
+    """
+    path = Path(executed_ipynb)
+    with path.open(encoding="utf-8") as handle:
+        try:
+            notebook = json.load(handle)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"executed_ipynb is not a JSON notebook: {str(path)!r}") from error
+    cells = notebook.get("cells") if isinstance(notebook, dict) else None
+    if not isinstance(cells, list):
+        raise ValueError(f"executed_ipynb has no 'cells' list: {str(path)!r}")
+
+    glued: dict[str, object] = {}
+    for cell in cells:
+        if cell.get("cell_type") != "code":
+            continue
+        for output in cell.get("outputs", []):
+            if output.get("output_type") not in ("display_data", "execute_result"):
+                continue
+            scrapbook = output.get("metadata", {}).get("scrapbook")
+            if not isinstance(scrapbook, dict) or "name" not in scrapbook:
+                continue
+            text = _output_text(output.get("data", {}))
+            glued[str(scrapbook["name"])] = None if text is None else parse_glue_text(text)
+    return glued
+
+
+def assigned_names(source: str) -> list[str]:
+    """Names bound at top level by ``source`` (plain, annotated, augmented and tuple assignment).
+
+    Raises
+    ------
+    ValueError
+        If ``source`` is not valid Python.
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as error:
+        raise ValueError(f"source is not valid Python: {error}") from error
+
+    def targets(node: ast.expr) -> list[str]:
+        if isinstance(node, ast.Name):
+            return [node.id]
+        if isinstance(node, ast.Tuple | ast.List):
+            return [name for element in node.elts for name in targets(element)]
+        if isinstance(node, ast.Starred):
+            return targets(node.value)
+        return []
+
+    names: list[str] = []
+    for statement in tree.body:
+        if isinstance(statement, ast.Assign):
+            for target in statement.targets:
+                names.extend(targets(target))
+        elif isinstance(statement, ast.AnnAssign | ast.AugAssign):
+            names.extend(targets(statement.target))
+    return list(dict.fromkeys(names))
+
+
+def _input_history(namespace: Mapping[str, Any] | None) -> Sequence[str] | None:
+    if namespace is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:  # plain Python: nothing can have been injected
+            return None
+        shell = get_ipython()
+        if shell is None:
+            return None
+        namespace = shell.user_ns
+    history = namespace.get("In")
+    if history is None:
+        return None
+    return list(history)
+
+
+def check_parameters(namespace: Mapping[str, Any] | None = None) -> None:
+    """Fail when papermill injected a parameter that the notebook's ``parameters`` cell lacks.
+
+    Call it in the cell right after the ``parameters`` cell. Papermill runs the ``parameters``
+    cell, then its injected cell (starting with ``# Parameters``), then the rest, so in the
+    kernel's input history the injected cell directly follows the ``parameters`` cell. Every
+    name the injected cell assigns must be assigned in the ``parameters`` cell too.
+
+    Parameters
+    ----------
+    namespace
+        The IPython user namespace holding the input history ``In``; by default the running
+        IPython shell's. Outside IPython, or when papermill injected nothing (a plain run, a
+        Jupyter Book build), this does nothing.
+
+    Raises
+    ------
+    ValueError
+        Naming each unknown parameter with the closest valid name (did you mean ...?) and the
+        list of valid ones; also when parameters were injected but the notebook has no
+        ``parameters`` cell before them.
+    """
+    history = _input_history(namespace)
+    if not history:
+        return
+    injected_at = None
+    for index in range(len(history) - 1, -1, -1):
+        if str(history[index]).lstrip().startswith(INJECTED_PARAMETERS_HEADER):
+            injected_at = index
+            break
+    if injected_at is None:
+        return
+
+    injected = assigned_names(str(history[injected_at]))
+    declared_source = str(history[injected_at - 1]) if injected_at >= 1 else ""
+    declared = assigned_names(declared_source) if declared_source.strip() else []
+    if not declared:
+        raise ValueError(
+            f"papermill injected parameters {injected} but the notebook has no cell tagged "
+            "'parameters' before them (or it assigns nothing)"
+        )
+    unknown = [name for name in injected if name not in declared]
+    if not unknown:
+        return
+    problems = []
+    for name in unknown:
+        close = difflib.get_close_matches(name, declared, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        problems.append(f"{name!r}{hint}")
+    raise ValueError(
+        f"unknown notebook parameter {', '.join(problems)}; "
+        f"valid parameters: {', '.join(sorted(declared))}"
+    )

@@ -1,0 +1,202 @@
+"""Tests for chinchilla_utils.notebook: reading glued values and guarding papermill parameters."""
+
+from __future__ import annotations
+
+import math
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from chinchilla_utils.notebook import (
+    assigned_names,
+    check_parameters,
+    parse_glue_text,
+    read_glued,
+)
+
+# --- parse_glue_text ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("0.5", 0.5),
+        ("1e+23", 1e23),
+        ("-3", -3),
+        ("'reproduced'", "reproduced"),
+        ("True", True),
+        ("(1, 2.5)", (1, 2.5)),
+        ("np.float64(0.25)", 0.25),
+        ("np.int64(7)", 7),
+        ("inf", math.inf),
+    ],
+)
+def test_parse_glue_text_literals(text, expected):
+    assert parse_glue_text(text) == expected
+    assert type(parse_glue_text(text)) is type(expected)
+
+
+def test_parse_glue_text_nan_and_fallback():
+    assert math.isnan(parse_glue_text("nan"))
+    # Not a literal: never evaluated, returned as text.
+    assert parse_glue_text("__import__('os').getcwd()") == "__import__('os').getcwd()"
+    assert parse_glue_text("<Figure size 640x480 with 1 Axes>") == (
+        "<Figure size 640x480 with 1 Axes>"
+    )
+
+
+def test_parse_glue_text_rejects_non_str():
+    with pytest.raises(ValueError, match="text"):
+        parse_glue_text(0.5)
+
+
+# --- read_glued ---------------------------------------------------------------------------------
+
+
+def _glue_output(name, text, hidden=True):
+    prefix = "application/papermill.record/" if hidden else ""
+    return new_output(
+        "display_data",
+        data={prefix + "text/plain": text},
+        metadata={"scrapbook": {"name": name, "mime_prefix": prefix}},
+    )
+
+
+def test_read_glued_reads_hidden_and_displayed_glue(tmp_path):
+    cell = new_code_cell("glue(...)")
+    cell.outputs = [
+        _glue_output("approach2_a", "0.4934"),
+        _glue_output("status_table_a4", "'reproduced'", hidden=False),
+        new_output("stream", name="stdout", text="0.1\n"),  # not glue
+        new_output("display_data", data={"text/plain": "42"}),  # no scrapbook metadata
+    ]
+    later = new_code_cell("glue again")
+    later.outputs = [_glue_output("approach2_a", "0.5")]
+    notebook = new_notebook(cells=[new_markdown_cell("# t"), cell, later])
+    path = tmp_path / "executed.ipynb"
+    nbformat.write(notebook, path)
+
+    glued = read_glued(path)
+
+    assert glued == {"approach2_a": 0.5, "status_table_a4": "reproduced"}
+
+
+def test_read_glued_errors(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        read_glued(tmp_path / "missing.ipynb")
+    bad = tmp_path / "bad.ipynb"
+    bad.write_text("not json", encoding="utf-8")
+    with pytest.raises(ValueError, match="executed_ipynb"):
+        read_glued(bad)
+    no_cells = tmp_path / "nocells.ipynb"
+    no_cells.write_text('{"metadata": {}}', encoding="utf-8")
+    with pytest.raises(ValueError, match="cells"):
+        read_glued(no_cells)
+
+
+# --- assigned_names and check_parameters (without a kernel) --------------------------------------
+
+
+def test_assigned_names_covers_assignment_forms():
+    source = "a = 1  # full: 2\nb: int = 3\nc, (d, e) = 1, (2, 3)\nf += 1\nprint(a)\ng.h = 4\n"
+    assert assigned_names(source) == ["a", "b", "c", "d", "e", "f"]
+    with pytest.raises(ValueError, match="source"):
+        assigned_names("a = ")
+
+
+PARAMETERS_CELL = "n_bootstrap = 100  # full: 4000\nseed = 0\nbudget_tolerance_dex = 0.1\n"
+
+
+def test_check_parameters_no_op_without_injection():
+    check_parameters({"In": ["", PARAMETERS_CELL, "check_parameters()"]})
+    check_parameters({})  # no history at all
+    check_parameters()  # not running under IPython
+
+
+def test_check_parameters_accepts_declared_parameters():
+    history = ["", PARAMETERS_CELL, "# Parameters\nn_bootstrap = 400\nseed = 1\n", "check()"]
+    check_parameters({"In": history})
+
+
+def test_check_parameters_names_unknown_parameter_with_suggestion():
+    history = ["", PARAMETERS_CELL, "# Parameters\nn_bootstrapp = 400\n", "check()"]
+    with pytest.raises(ValueError) as info:
+        check_parameters({"In": history})
+    message = str(info.value)
+    assert "'n_bootstrapp'" in message
+    assert "did you mean 'n_bootstrap'" in message
+    assert "budget_tolerance_dex, n_bootstrap, seed" in message
+
+
+def test_check_parameters_unknown_without_close_match():
+    history = ["", PARAMETERS_CELL, "# Parameters\nzzz = 1\n"]
+    with pytest.raises(ValueError, match="'zzz'; valid parameters") as info:
+        check_parameters({"In": history})
+    assert "did you mean" not in str(info.value)
+
+
+def test_check_parameters_requires_a_parameters_cell():
+    with pytest.raises(ValueError, match="no cell tagged 'parameters'"):
+        check_parameters({"In": ["", "# Parameters\nn_bootstrap = 1\n"]})
+
+
+# --- end to end with papermill -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny_notebook(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("tiny")
+    parameters = new_code_cell("n_bootstrap = 100  # full: 4000\nseed = 0")
+    parameters.metadata["tags"] = ["parameters"]
+    cells = [
+        new_markdown_cell("# Tiny"),
+        parameters,
+        new_code_cell(
+            "from chinchilla_utils.notebook import check_parameters\n"
+            "check_parameters()\n"
+            "from myst_nb import glue"
+        ),
+        new_code_cell(
+            "glue('tiny_n_bootstrap', int(n_bootstrap), display=False)\n"
+            "glue('tiny_half', n_bootstrap / 2, display=False)\n"
+            "glue('tiny_label', 'ok')"
+        ),
+    ]
+    notebook = new_notebook(
+        cells=cells,
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+    )
+    path = folder / "tiny.ipynb"
+    nbformat.write(notebook, path)
+    return path
+
+
+def _run(source, output, parameters):
+    papermill = pytest.importorskip("papermill")
+    return papermill.execute_notebook(
+        str(source),
+        str(output),
+        parameters=parameters,
+        kernel_name="python3",
+        cwd=str(source.parent),
+        progress_bar=False,
+    )
+
+
+@pytest.mark.notebooks
+def test_papermill_parameter_reaches_glue(tiny_notebook, tmp_path):
+    output = tmp_path / "out.ipynb"
+    _run(tiny_notebook, output, {"n_bootstrap": 400})
+    assert read_glued(output) == {"tiny_n_bootstrap": 400, "tiny_half": 200.0, "tiny_label": "ok"}
+
+
+@pytest.mark.notebooks
+def test_papermill_misspelled_parameter_fails(tiny_notebook, tmp_path):
+    papermill = pytest.importorskip("papermill")
+    with pytest.raises(papermill.PapermillExecutionError) as info:
+        _run(tiny_notebook, tmp_path / "out.ipynb", {"n_bootstrapp": 400})
+    assert info.value.ename == "ValueError"
+    assert "did you mean 'n_bootstrap'" in info.value.evalue
