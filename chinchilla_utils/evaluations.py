@@ -64,6 +64,7 @@ MODEL_COLORS: dict[str, str] = {
 """One colour per model, shared by every chapter-6 figure."""
 
 OUTCOME_COLORS: dict[str, str] = {"win": "#1f77b4", "tie": "#bcbd22", "loss": "#d62728"}
+_PLURAL = {"win": "wins", "tie": "ties", "loss": "losses"}
 
 
 @dataclass(frozen=True)
@@ -366,12 +367,13 @@ def plot_task_differences(
     label_column: str = "task",
     relative: bool = False,
     max_label_chars: int = 28,
+    unit: str = "percentage points",
 ) -> Any:
     """Bar per task of model A's score minus model B's, sorted, coloured by outcome.
 
     The Figure 6 / Figure 7 analogue of the paper (which plots relative
-    improvement): ``relative=True`` plots ``relative_difference`` in percent.
-    Returns ``ax``.
+    improvement): ``relative=True`` plots ``relative_difference`` in percent of
+    model B's score, otherwise the difference is in ``unit``. Returns ``ax``.
     """
     check_choice("label_column", label_column, list(comparison.columns))
     column = "relative_difference" if relative else "difference"
@@ -386,12 +388,12 @@ def plot_task_differences(
     ax.set_xlim(-0.7, len(ordered) - 0.3)
     a = MODEL_LABELS.get(comparison.attrs.get("model_a", ""), "model A")
     b = MODEL_LABELS.get(comparison.attrs.get("model_b", ""), "model B")
-    ax.set_ylabel(f"{a} - {b}" + (" (% of " + b + ")" if relative else ""))
+    ax.set_ylabel(f"{a} - {b} " + (f"(% of {b})" if relative else f"({unit})"))
     from matplotlib.patches import Patch
 
     present = [o for o in OUTCOMES if o in set(ordered["outcome"])]
     ax.legend(
-        handles=[Patch(color=OUTCOME_COLORS[o], label=f"{a} {o}s") for o in present],
+        handles=[Patch(color=OUTCOME_COLORS[o], label=f"{a} {_PLURAL[o]}") for o in present],
         loc="upper right",
         frameon=False,
     )
@@ -475,7 +477,11 @@ def plot_grouped_scores(
         )
     ax.set_xticks(x, [str(g) for g in groups])
     ax.set_ylabel(unit)
-    ax.legend(frameon=False, fontsize=8)
+    # Headroom above the tallest bar keeps the one-row legend clear of the bars.
+    top = float(np.nanmax(long[value_column].to_numpy(dtype=float)))
+    if top > 0:
+        ax.set_ylim(0, top * 1.2)
+    ax.legend(frameon=False, fontsize=8, loc="upper center", ncol=min(len(models), 5))
     return ax
 
 

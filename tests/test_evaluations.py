@@ -233,6 +233,9 @@ def test_plots_draw_one_artist_per_task():
     ev.plot_task_differences(axes[0], cmp)
     heights = [p.get_height() for p in axes[0].patches]
     assert len(heights) == 4 and heights == sorted(heights, reverse=True)
+    legend = [t.get_text() for t in axes[0].get_legend().get_texts()]
+    assert legend == ["Chinchilla wins", "Chinchilla ties", "Chinchilla losses"]
+    assert axes[0].get_ylabel() == "Chinchilla - Gopher (percentage points)"
     ev.plot_paired_scores(axes[1], cmp, annotate=["b"])
     assert sum(len(c.get_offsets()) for c in axes[1].collections) == 4
     assert [t.get_text() for t in axes[1].texts] == ["b"]
