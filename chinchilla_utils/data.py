@@ -64,6 +64,9 @@ _SCHEMAS: dict[str, tuple[str, ...]] = {
         "quantity", "symbol", "value", "value_text", "unit", "description", "source", "note",
     ),
     "mmlu_summary": ("quantity", "value", "value_text", "unit", "source", "note"),
+    "section34_text_claims": (
+        "params", "flops", "tokens", "gopher_units", "claim", "source", "note",
+    ),
     "table10_winogender": ("group", "chinchilla_accuracy_pct", "gopher_accuracy_pct", "source", "note"),
     "table1_models": ("model", "reference", "params", "tokens", "source", "note"),
     "table2_exponents": (
@@ -131,7 +134,7 @@ _TEXT_COLUMNS: frozenset[str] = frozenset(
         "description", "quantity", "unit", "symbol", "group", "model", "reference", "approach",
         "method", "flops_gopher_units_printed", "ffw_size_rule", "optimizer", "precision",
         "tokenizer", "training_data", "category", "examples", "entry", "task", "setting",
-        "dataset", "split", "subset", "statistic",
+        "dataset", "split", "subset", "statistic", "claim",
     }
 )  # fmt: skip
 
