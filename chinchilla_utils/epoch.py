@@ -223,10 +223,11 @@ def flag_outliers(
     On Epoch AI's points the defaults flag exactly the five highest-loss runs, the 2.0-6.8B
     models at about 1e19 FLOPs that Besiroglu et al. (2024) drop. The cut is a convention,
     not a clean break: the loss excesses run 2.11, 1.77, 0.90, 0.87, 0.55 (flagged) and then
-    0.49, 0.48, 0.39 nats, all along the same 1e19 IsoFLOP curve; 0.52 sits in the middle of
-    the widest gap. The sixth run (1.79B parameters, D/N 0.46, loss 3.41 nats) misses by
-    0.03 nats, about one step of the colour scale from which the losses were read; the
-    seventh (1.73B) has D/N 0.51. Chapter 3 shows how the fits move with either choice.
+    0.49, 0.48, 0.39 nats, all along the same 1e19 IsoFLOP curve; 0.52 sits midway between
+    the fifth and the sixth. The sixth run (1.79B parameters, D/N 0.46, loss 3.41 nats) misses
+    by 0.03 nats, within a couple of steps of the colour scale from which the losses were
+    read; the seventh (1.73B) has D/N 0.51. Both thresholds are parameters, so a chapter can
+    show how a fit moves when the cut changes.
 
     Parameters
     ----------
