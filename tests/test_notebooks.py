@@ -115,7 +115,13 @@ class NotebookRunner:
         self.folder = folder
         self._results: dict[tuple, tuple[Path | None, BaseException | None]] = {}
 
-    def run(self, chapter: Path, label: str = "default", parameters: dict | None = None) -> Path:
+    def run(
+        self,
+        chapter: Path,
+        label: str = "default",
+        parameters: dict | None = None,
+        keep_failure: bool = True,
+    ) -> Path:
         import papermill
 
         key = (str(chapter), label, tuple(sorted((parameters or {}).items())))
@@ -133,7 +139,7 @@ class NotebookRunner:
                 )
                 self._results[key] = (output, None)
             except Exception as error:  # remember it: later tests of this chapter fail fast
-                if output.exists():
+                if keep_failure and output.exists():
                     FAILURES_DIR.mkdir(parents=True, exist_ok=True)
                     shutil.copy(output, FAILURES_DIR / output.name)
                 self._results[key] = (None, error)
@@ -272,7 +278,7 @@ def test_misspelled_parameter_fails(chapter, runner):
     name = assigned_names(source)[0]
     misspelled = name + "x"
     with pytest.raises(papermill.PapermillExecutionError) as info:
-        runner.run(chapter, label="misspelled", parameters={misspelled: 1})
+        runner.run(chapter, label="misspelled", parameters={misspelled: 1}, keep_failure=False)
     assert info.value.ename == "ValueError"
     assert repr(misspelled) in info.value.evalue
     assert f"did you mean {name!r}" in info.value.evalue
