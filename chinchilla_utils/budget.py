@@ -188,3 +188,30 @@ def training_cost_usd(
     days = accelerator_days(flops, accelerator, mfu)
     price = as_positive("usd_per_hour", usd_per_hour)
     return as_scalar_or_array(np.asarray(days) * _HOURS_PER_DAY * price)
+
+
+def flops_for_cost_usd(
+    usd: Any, accelerator: str | Accelerator, mfu: Any, usd_per_hour: Any
+) -> float | np.ndarray:
+    """Training FLOPs that ``usd`` US dollars buy: the inverse of :func:`training_cost_usd`.
+
+    Parameters
+    ----------
+    usd : float or array
+        Budget in US dollars, >= 0.
+    accelerator, mfu, usd_per_hour
+        As in :func:`training_cost_usd`.
+
+    Returns
+    -------
+    float or ndarray
+        FLOPs.
+    """
+    dollars = as_finite("usd", usd)
+    if np.any(dollars < 0):
+        raise ValueError(f"usd must be >= 0, got {_describe(usd)}")
+    price = as_positive("usd_per_hour", usd_per_hour)
+    chip = _resolve_accelerator(accelerator)
+    util = _as_mfu(mfu)
+    seconds = dollars / price * 3600.0
+    return as_scalar_or_array(seconds * chip.peak_flops_per_s * util)

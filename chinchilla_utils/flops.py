@@ -306,23 +306,38 @@ def count_params(
     int
         Parameters.
     """
-    shape = _check_shape(shape)
-    check_choice("attention_width", attention_width, ATTENTION_WIDTHS)
     if not isinstance(include_embeddings, (bool, np.bool_)):
         raise ValueError(f"include_embeddings must be True or False, got {include_embeddings!r}")
-    d, f, v = shape.d_model, shape.ffw_size, shape.vocab_size
+    parts = param_breakdown(shape, attention_width=attention_width)
+    if not include_embeddings:
+        del parts["input_embedding"]
+    return int(sum(parts.values()))
+
+
+def param_breakdown(shape: TransformerShape, *, attention_width: str = "d_model") -> dict[str, int]:
+    """Parameters of ``shape`` by component, summed over layers (the terms of :func:`count_params`).
+
+    Keys: ``attention_qkv``, ``relative_position``, ``attention_out``, ``feed_forward``,
+    ``layer_norms`` (per-layer terms times ``n_layers``, plus the final layer norm),
+    ``output_projection`` (``d_model * vocab_size``) and ``input_embedding`` (the same size;
+    :func:`count_params` leaves it out unless asked). Chapter 1 uses it to show how much of N
+    the relative-position weights are, which no Appendix F FLOP term charges for.
+    """
+    shape = _check_shape(shape)
+    check_choice("attention_width", attention_width, ATTENTION_WIDTHS)
+    d, f, v, n = shape.d_model, shape.ffw_size, shape.vocab_size, shape.n_layers
     w = d if attention_width == "d_model" else shape.attention_width
-    qkv = 3 * d * w + 3 * w
-    relative_position = w * d + 2 * w  # relative keys plus content and position biases
-    attention_out = w * d + d
-    feed_forward = 2 * d * f + f + d
-    layer_norms = 2 * 2 * d
-    per_layer = qkv + relative_position + attention_out + feed_forward + layer_norms
-    # The output projection is untied from the (uncounted) input embedding, so it counts.
-    total = shape.n_layers * per_layer + 2 * d + d * v
-    if include_embeddings:
-        total += v * d
-    return int(total)
+    return {
+        "attention_qkv": n * (3 * d * w + 3 * w),
+        # relative keys plus content and position biases
+        "relative_position": n * (w * d + 2 * w),
+        "attention_out": n * (w * d + d),
+        "feed_forward": n * (2 * d * f + f + d),
+        "layer_norms": n * 2 * 2 * d + 2 * d,
+        # untied from the input embedding, so it counts even when the embedding does not
+        "output_projection": d * v,
+        "input_embedding": v * d,
+    }
 
 
 def flops_ratio_to_6nd(

@@ -135,3 +135,20 @@ def test_bad_price_rejected(bad) -> None:
 def test_accelerator_validation(kwargs: dict, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         Accelerator(**kwargs)
+
+
+def test_flops_for_cost_inverts_training_cost():
+    from chinchilla_utils.budget import flops_for_cost_usd, training_cost_usd
+
+    flops = flops_for_cost_usd(1e6, "H100", 0.4, 2.5)
+    assert training_cost_usd(flops, "H100", 0.4, 2.5) == pytest.approx(1e6, rel=1e-12)
+    # one H100-hour at 40% MFU: 989e12 * 0.4 * 3600 FLOPs for 2.5 dollars
+    assert flops_for_cost_usd(2.5, "H100", 0.4, 2.5) == pytest.approx(989e12 * 0.4 * 3600)
+
+
+@pytest.mark.parametrize("usd", [-1.0, float("nan"), float("inf")])
+def test_flops_for_cost_rejects_bad_budget(usd):
+    from chinchilla_utils.budget import flops_for_cost_usd
+
+    with pytest.raises(ValueError, match="usd"):
+        flops_for_cost_usd(usd, "A100", 0.4, 2.0)

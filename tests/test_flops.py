@@ -368,3 +368,23 @@ def test_non_shape_rejected(call) -> None:
 def test_training_flops_rejects_bad_tokens(bad) -> None:
     with pytest.raises(ValueError, match="n_tokens"):
         training_flops(TINY, bad)
+
+
+def test_param_breakdown_sums_to_count_params():
+    from chinchilla_utils.flops import CHINCHILLA_70B, count_params, param_breakdown
+
+    parts = param_breakdown(CHINCHILLA_70B)
+    assert sum(parts.values()) - parts["input_embedding"] == count_params(CHINCHILLA_70B)
+    assert sum(parts.values()) == count_params(CHINCHILLA_70B, include_embeddings=True)
+    # Relative-position weights are about one d^2 per layer out of ~12 d^2: 7-8 % of N.
+    share = parts["relative_position"] / count_params(CHINCHILLA_70B)
+    assert 0.07 < share < 0.08
+
+
+def test_param_breakdown_rejects_unknown_width():
+    import pytest
+
+    from chinchilla_utils.flops import CHINCHILLA_70B, param_breakdown
+
+    with pytest.raises(ValueError, match="attention_width"):
+        param_breakdown(CHINCHILLA_70B, attention_width="heads")
