@@ -19,6 +19,7 @@ from .io import (
     load_sweep_curves,
     load_sweep_meta,
     load_sweep_runs,
+    lr_calibration_summary,
     verify_sweep_files,
 )
 
@@ -29,5 +30,6 @@ __all__ = [
     "load_sweep_curves",
     "load_sweep_meta",
     "load_sweep_runs",
+    "lr_calibration_summary",
     "verify_sweep_files",
 ]

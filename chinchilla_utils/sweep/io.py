@@ -105,3 +105,16 @@ def verify_sweep_files(sweep_dir: Path | str | None = None) -> dict[str, bool]:
         name: hashlib.sha256((sweep_dir / name).read_bytes()).hexdigest() == digest
         for name, digest in recorded.items()
     }
+
+
+def lr_calibration_summary(runs: pd.DataFrame) -> pd.DataFrame:
+    """The learning-rate search as evidence: one row per (width, rate), best rate flagged.
+
+    ``runs`` is the ``lr_calibration`` plan's ``runs.csv``; the result is what
+    ``data/sweep/lr_calibration.csv`` holds and what ``plans.BOOK_PEAK_LR`` was frozen from.
+    """
+    cols = ["d_model", "shape", "n_params", "budget", "n_steps", "peak_lr", "final_val_loss"]
+    table = runs[cols].sort_values(["d_model", "peak_lr"]).reset_index(drop=True)
+    best = table.groupby("d_model")["final_val_loss"].transform("min")
+    table["best"] = table["final_val_loss"] == best
+    return table

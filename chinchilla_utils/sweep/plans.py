@@ -41,15 +41,18 @@ LADDER: tuple[tuple[int, int], ...] = (
     (4, 96),
 )
 
-BOOK_BUDGETS: tuple[float, ...] = (3e11, 1e12, 3e12, 1e13)
+#: Budgets in FLOPs, doubling from 3e11. The issue asked for 3e11, 1e12, 3e12 and 1e13; the
+#: 1e13 budget alone would cost more CPU time than this whole plan, which did not fit the shared
+#: machine's time (see data/sweep/README.md). Four budgets over 0.9 decades remain.
+BOOK_BUDGETS: tuple[float, ...] = (1.5e11, 3e11, 6e11, 1.2e12)
 #: Budgets (FLOPs) that also run with a second seed, to show run-to-run noise.
-BOOK_SECOND_SEED_BUDGETS: tuple[float, ...] = (1e12,)
+BOOK_SECOND_SEED_BUDGETS: tuple[float, ...] = (6e11,)
 #: Byte tokens are cheap: the optimum sits near D/N ~ 110, i.e. C ~ 660 N^2 (not 20 tokens/param).
 CENTRE_FLOPS_PER_PARAM_SQUARED = 660.0
 SIZES_PER_BUDGET = 6
 SIZE_SPACING_DEX = 0.2
 
-LR_CALIBRATION_BUDGET = 1e12
+LR_CALIBRATION_BUDGET = 3e11
 LR_CALIBRATION_FACTORS = (0.5, 1.0, 2.0)
 
 #: Peak learning rate per width, frozen from the calibration in
@@ -115,8 +118,8 @@ class RunSpec:
 
     @property
     def run_id(self) -> str:
-        """Readable identifier, e.g. ``C1e12_L3-d32-h2_s0`` (unique within a plan)."""
-        budget = f"{self.budget:.0e}".replace("e+", "e").replace("e0", "e")
+        """Readable identifier, e.g. ``C1.2e12_L3-d32-h2_s0`` (unique within a plan)."""
+        budget = f"{self.budget:.2g}".replace("e+", "e")
         lr = f"_lr{self.peak_lr:.3g}" if self.plan == "lr_calibration" else ""
         return f"C{budget}_{self.shape.name}_s{self.seed}{lr}"
 
@@ -145,7 +148,7 @@ def peak_lr_for(d_model: int, table: dict[int, float] | None = None) -> float:
 
 
 def book_plan() -> list[RunSpec]:
-    """The book's sweep: 6 sizes at each of 4 budgets, and a second seed at 1e12 FLOPs."""
+    """The book's sweep: 6 sizes at each of 4 budgets, and a second seed at 1.2e12 FLOPs."""
     specs = []
     for budget in BOOK_BUDGETS:
         seeds = (0, 1) if budget in BOOK_SECOND_SEED_BUDGETS else (0,)

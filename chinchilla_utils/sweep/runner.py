@@ -94,8 +94,10 @@ def execute_run(spec: RunSpec, cache_dir: str) -> str:
     return str(path)
 
 
-def _estimated_cost(spec: RunSpec) -> float:
-    return spec.budget
+def _run_order(spec: RunSpec) -> tuple[int, float]:
+    # First seed before extra seeds (an interrupted sweep has one complete seed sooner), and
+    # within a seed the largest budgets first, so that both workers stay busy until the end.
+    return (spec.seed, -spec.budget)
 
 
 @dataclass(frozen=True)
@@ -120,8 +122,8 @@ def run_plan(
 ) -> SweepSummary:
     """Train every run of ``plan`` that is not in the cache, then write its CSVs to ``out_dir``.
 
-    ``jobs`` single-threaded worker processes share the runs, longest first (the largest
-    budgets), which keeps both cores busy until the end.
+    ``jobs`` single-threaded worker processes share the runs: the first seed first, and within a
+    seed the largest budgets first.
     """
     from tqdm.auto import tqdm
 
@@ -135,7 +137,7 @@ def run_plan(
     cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     corpus = load_corpus()
     pending = [s for s in specs if not (cache_dir / f"{s.key(corpus.sha256_train)}.json").exists()]
-    pending.sort(key=_estimated_cost, reverse=True)
+    pending.sort(key=_run_order)
     start = time.perf_counter()
     if pending:
         ctx = get_context("spawn")
