@@ -1,0 +1,83 @@
+"""Tests for chinchilla_utils.projections (Table 3 regenerated; Section 3.4 text; Chapter 2)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from chinchilla_utils.data import load_table, table3_approach1
+from chinchilla_utils.fitting.powerlaw import fit_power_law
+from chinchilla_utils.laws import PowerLawFrontier
+from chinchilla_utils.projections import (
+    GOPHER_FLOPS,
+    PROJECTION_COLUMNS,
+    SECTION34_COLUMNS,
+    projection_table,
+    section34_comparison,
+)
+
+
+def test_projection_reproduces_a_table_made_from_the_same_frontier():
+    frontier = PowerLawFrontier(coefficient=0.1, exponent=0.5)
+    params = np.array([1e9, 1e10, 1e11])
+    flops = (params / 0.1) ** 2
+    printed = pd.DataFrame({"params": params, "flops": flops, "tokens": flops / (6 * params)})
+    table = projection_table(frontier, printed)
+    assert list(table.columns) == list(PROJECTION_COLUMNS)
+    np.testing.assert_allclose(table.flops_rel_diff, 0, atol=1e-12)
+    np.testing.assert_allclose(table.tokens_rel_diff, 0, atol=1e-12)
+    np.testing.assert_allclose(table.gopher_units_book, flops / GOPHER_FLOPS)
+
+
+def test_projection_of_table3_anchored_on_gopher_row():
+    t3 = table3_approach1()
+    frontier = PowerLawFrontier.from_anchor(6.7e10, GOPHER_FLOPS, 0.50)
+    table = projection_table(frontier, t3)
+    gopher = table[np.isclose(table.params, 6.7e10)].iloc[0]
+    assert gopher.flops_rel_diff == pytest.approx(0, abs=1e-12)
+    # 400M: 5.76e23 * (0.4 / 67)^2 = 2.053e19 against the printed 1.92e19.
+    assert table.flops_book.iloc[0] == pytest.approx(5.76e23 * (4e8 / 6.7e10) ** 2)
+    assert table.flops_rel_diff.iloc[0] == pytest.approx(2.0531e19 / 1.92e19 - 1, rel=1e-3)
+    # README item 11: the 67B row's printed tokens are ~4.7% above C / (6N).
+    assert gopher.tokens_6nd_rel_diff == pytest.approx(1.4328e12 / 1.5e12 - 1, rel=1e-3)
+
+
+def test_table3_rows_follow_one_power_law_except_the_rounded_gopher_row():
+    t3 = table3_approach1()
+    line = fit_power_law(t3.flops.to_numpy(float), t3.params.to_numpy(float)).to_frontier()
+    table = projection_table(line, t3)
+    gopher = np.isclose(table.flops_paper, GOPHER_FLOPS)
+    assert table.loc[~gopher, "flops_rel_diff"].abs().max() < 0.01
+    assert table.loc[gopher, "flops_rel_diff"].iloc[0] < -0.02
+
+
+def test_projection_rejects_bad_input():
+    frontier = PowerLawFrontier(0.1, 0.5)
+    with pytest.raises(ValueError, match="tokens"):
+        projection_table(frontier, pd.DataFrame({"params": [1e9], "flops": [1e20]}))
+    with pytest.raises(ValueError, match="flops_for_n_opt"):
+        projection_table(object(), table3_approach1())
+    with pytest.raises(ValueError, match="params"):
+        projection_table(
+            frontier, pd.DataFrame({"params": [-1.0], "flops": [1e20], "tokens": [1e9]})
+        )
+
+
+def test_section34_text_disagrees_with_table3():
+    s34 = section34_comparison(load_table("section34_text_claims"), table3_approach1())
+    assert list(s34.columns) == list(SECTION34_COLUMNS)
+    row_175b = s34[np.isclose(s34.params, 1.75e11)].iloc[0]
+    assert row_175b.flops_text_vs_table == pytest.approx(4.41 / 3.85 - 1)
+    row_1t = s34[np.isclose(s34.params, 1e12)].iloc[0]
+    # "over 250x" the Gopher budget, yet 1e26 FLOPs is only ~174x of 5.76e23.
+    assert row_1t.gopher_units_text == 250
+    assert row_1t.gopher_units_of_text_flops == pytest.approx(1e26 / 5.76e23)
+    assert row_1t.gopher_units_table == pytest.approx(221.3)
+
+
+def test_section34_needs_matching_table_rows():
+    claims = load_table("section34_text_claims")
+    table = table3_approach1()
+    with pytest.raises(ValueError, match="no row"):
+        section34_comparison(claims, table[~np.isclose(table.params, 2.8e11)])
