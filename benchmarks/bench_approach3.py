@@ -1,0 +1,202 @@
+"""Benchmark: the package's Approach 3 fit and bootstrap against the obvious implementation.
+
+The obvious implementation is one ``scipy.optimize.minimize(method="L-BFGS-B")`` per start,
+with the numerical (finite-difference) gradient scipy uses when none is given, on an
+objective written directly from Eq. 11 with ``scipy.special.huber`` and ``logsumexp``.
+
+Both run on the same data (Epoch AI's 245 points without the 5 flagged outliers), the same
+settings (sum, delta = 1e-3) and the same 4,500-start grid. The bootstrap is 4,000 resamples
+(runs drawn with replacement). The obvious bootstrap, 4,000 x 4,500 scipy runs (weeks), is
+timed on one resample (all 4,500 starts) and extrapolated; the output says so. It also
+times the obvious bootstrap given the *same* few starts per resample as the package
+(like-for-like, so that the speed-up is not only the smaller number of starts).
+
+Usage (slow: the obvious 4,500-start fit alone takes minutes)::
+
+    OPENBLAS_NUM_THREADS=1 CHINCHILLA_DATA_DIR=... python benchmarks/bench_approach3.py
+
+The last line reads
+``approach3 speedup: <fit ratio>x fit, <bootstrap ratio>x bootstrap; max relative difference <value>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+
+import numpy as np
+from scipy.optimize import minimize
+from scipy.special import huber, logsumexp
+
+from chinchilla_utils.epoch import load_epoch_points
+from chinchilla_utils.fitting.approach3 import (
+    _distinct_best,
+    bootstrap_approach3,
+    fit_approach3,
+    paper_initial_grid,
+)
+from chinchilla_utils.fitting.bootstrap import resample_indices
+
+DELTA = 1e-3
+COMPARED = ("E", "alpha", "beta")
+
+
+def obvious_objective(theta, log_n, log_d, log_loss):
+    """Eq. 11 as one would first write it (sum of Huber terms of the log-loss residual)."""
+    a, b, e, alpha, beta = theta
+    pred = logsumexp(
+        np.stack([a - alpha * log_n, b - beta * log_d, np.full_like(log_n, e)]), axis=0
+    )
+    return huber(DELTA, pred - log_loss).sum()
+
+
+def obvious_fit(log_n, log_d, log_loss, starts):
+    """Best of one scipy L-BFGS-B run (numerical gradient, default options) per start."""
+    best = None
+    for x0 in starts:
+        res = minimize(obvious_objective, x0, args=(log_n, log_d, log_loss), method="L-BFGS-B")
+        if np.isfinite(res.fun) and (best is None or res.fun < best.fun):
+            best = res
+    return best
+
+
+def params_of(theta):
+    a, b, e, alpha, beta = theta
+    return {"E": np.exp(e), "A": np.exp(a), "B": np.exp(b), "alpha": alpha, "beta": beta}
+
+
+def max_rel(p, q, names=COMPARED):
+    return max(abs(p[k] - q[k]) / abs(q[k]) for k in names)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--resamples", type=int, default=4000)
+    parser.add_argument("--obvious-fit-starts", type=int, default=4500, help="starts timed")
+    parser.add_argument("--obvious-boot-resamples", type=int, default=1)
+    parser.add_argument("--obvious-boot-starts", type=int, default=4500)
+    parser.add_argument("--like-for-like-resamples", type=int, default=40)
+    parser.add_argument("--check-resamples", type=int, default=5)
+    parser.add_argument("--n-jobs", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=2022)
+    args = parser.parse_args()
+
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores")
+    print(f"python {platform.python_version()}, numpy {np.__version__}")
+    print(f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}")
+    print(f"load average at start: {os.getloadavg()}")
+    df = load_epoch_points()
+    kept = df[~df["outlier"]]
+    n, d, loss = (kept[c].to_numpy() for c in ("n_params", "n_tokens", "loss"))
+    log_n, log_d, log_loss = np.log(n), np.log(d), np.log(loss)
+    grid = paper_initial_grid()
+    print(f"data: {len(kept)} of {len(df)} Epoch AI points (flagged outliers left out)")
+
+    # -- the 4,500-start fit --------------------------------------------------------------
+    t0 = time.perf_counter()
+    fit = fit_approach3(n, d, loss)
+    t_pkg_fit = time.perf_counter() - t0
+    print(f"\npackage fit, {fit.n_starts} starts: {t_pkg_fit:.2f} s")
+    print(f"  {fit.law}  objective {fit.objective:.10e}")
+    print(f"  converged={fit.converged} ({fit.message}); starts at best {fit.n_starts_at_best}")
+
+    rng_starts = np.random.default_rng(args.seed)
+    k = min(args.obvious_fit_starts, len(grid))
+    subset = grid if k == len(grid) else grid[rng_starts.choice(len(grid), k, replace=False)]
+    t0 = time.perf_counter()
+    best = obvious_fit(log_n, log_d, log_loss, subset)
+    t_obv = time.perf_counter() - t0
+    t_obv_fit = t_obv * len(grid) / k
+    note = "" if k == len(grid) else f" (timed on {k} starts, extrapolated)"
+    print(f"obvious fit, {len(grid)} starts: {t_obv_fit:.1f} s{note}")
+    obv = params_of(best.x)
+    print(f"  {obv}  objective {best.fun:.10e}  ({best.message})")
+    diff_fit = max_rel(obv, fit.params())
+    print(f"fit speed-up {t_obv_fit / t_pkg_fit:.1f}x; max relative difference (E, alpha, beta)")
+    print(f"  obvious vs package {diff_fit:.2e}")
+
+    # -- the bootstrap --------------------------------------------------------------------
+    t0 = time.perf_counter()
+    boot = bootstrap_approach3(
+        n, d, loss, args.resamples, np.random.default_rng(args.seed), n_jobs=args.n_jobs
+    )
+    t_pkg_boot = time.perf_counter() - t0
+    print(
+        f"\npackage bootstrap, {args.resamples} resamples (with replacement, "
+        f"{args.n_jobs} processes, including its own full-data fit): {t_pkg_boot:.1f} s"
+    )
+    print(boot.summary.to_string())
+    t0 = time.perf_counter()
+    boot100 = bootstrap_approach3(
+        n, d, loss, 100, np.random.default_rng(args.seed), full_fit=fit, n_jobs=1
+    )
+    t_100 = time.perf_counter() - t0
+    print(f"package bootstrap, 100 resamples, reusing the full fit, 1 process: {t_100:.2f} s")
+    assert boot100.samples.notna().all().all()
+
+    indices = resample_indices(len(n), args.resamples, np.random.default_rng(args.seed))
+    # The obvious bootstrap: the obvious fit (all 4,500 starts) per resample, timed on a few
+    # resamples (all starts by default) and extrapolated to the full number of resamples.
+    r = args.obvious_boot_resamples
+    ks = min(args.obvious_boot_starts, len(grid))
+    diffs_obv_boot = []
+    t0 = time.perf_counter()
+    for j, idx in enumerate(indices[:r]):
+        starts = grid if ks == len(grid) else grid[rng_starts.choice(len(grid), ks, replace=False)]
+        res = obvious_fit(log_n[idx], log_d[idx], log_loss[idx], starts)
+        if ks == len(grid):
+            diffs_obv_boot.append(max_rel(params_of(res.x), boot.samples.iloc[j]))
+    t_obv_boot = (time.perf_counter() - t0) / (r * ks) * len(grid) * args.resamples
+    print(
+        f"obvious bootstrap, {args.resamples} resamples x {len(grid)} starts: "
+        f"{t_obv_boot:.0f} s (timed on {r} resample(s) x {ks} starts, extrapolated)"
+    )
+    if diffs_obv_boot:
+        print(
+            f"  max relative difference, obvious full grid vs package sample on those "
+            f"{r} resample(s): {max(diffs_obv_boot):.2e}"
+        )
+
+    # Like for like: the obvious optimiser from the package's own few starts per resample.
+    winners = _distinct_best(fit.start_thetas, fit.start_objectives, 4)
+    few = np.vstack([fit.theta, grid[winners]])
+    r2 = args.like_for_like_resamples
+    t0 = time.perf_counter()
+    diffs_like = []
+    for j, idx in enumerate(indices[:r2]):
+        res = obvious_fit(log_n[idx], log_d[idx], log_loss[idx], few)
+        diffs_like.append(max_rel(params_of(res.x), boot.samples.iloc[j]))
+    t_like = (time.perf_counter() - t0) / r2 * args.resamples
+    print(
+        f"obvious optimiser, same {len(few)} starts per resample: {t_like:.0f} s for "
+        f"{args.resamples} (timed on {r2} resamples, extrapolated); "
+        f"speed-up {t_like / t_pkg_boot:.1f}x"
+    )
+    print(
+        f"  max relative difference vs package samples: {max(diffs_like):.2e} (scipy's "
+        "default stopping tests, on a sum of ~1e-3, end these runs early; not counted below)"
+    )
+
+    # The few-starts choice against the full 4,500-point grid, on a subset of resamples.
+    diffs_grid = []
+    for j, idx in enumerate(indices[: args.check_resamples]):
+        ref = fit_approach3(n[idx], d[idx], loss[idx])
+        diffs_grid.append(max_rel(ref.params(), boot.samples.iloc[j]))
+    print(
+        f"package few-start bootstrap vs full 4,500-start grid on {args.check_resamples} "
+        f"resamples: max relative difference {max(diffs_grid):.2e}"
+    )
+
+    boot_ratio = t_obv_boot / t_pkg_boot
+    max_diff = max([diff_fit, *diffs_obv_boot, *diffs_grid])
+    print(f"load average at end: {os.getloadavg()}")
+    print(
+        f"approach3 speedup: {t_obv_fit / t_pkg_fit:.0f}x fit, {boot_ratio:.0f}x bootstrap; "
+        f"max relative difference {max_diff:.1e}"
+    )
+
+
+if __name__ == "__main__":
+    main()
