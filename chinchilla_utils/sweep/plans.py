@@ -56,9 +56,18 @@ LR_CALIBRATION_BUDGET = 3e11
 LR_CALIBRATION_FACTORS = (0.5, 1.0, 2.0)
 
 #: Peak learning rate per width, frozen from the calibration in
-#: ``data/sweep/lr_calibration.csv`` (best final validation loss of 3 rates per width at
-#: ``LR_CALIBRATION_BUDGET``). ``None`` until calibrated: the width rule is used instead.
-BOOK_PEAK_LR: dict[int, float] | None = None
+#: ``data/sweep/lr_calibration.csv``: the best final validation loss of 3 rates (width rule
+#: x 0.5, 1, 2) per width, trained at ``LR_CALIBRATION_BUDGET``. The best rate sat on the grid's
+#: edge for widths 16 and 24 (lowest) and 40 (highest); there was no time to extend the grid,
+#: see data/sweep/README.md. Width 64 was calibrated for an earlier, larger plan.
+BOOK_PEAK_LR: dict[int, float] | None = {
+    16: 0.01,
+    24: 0.01,
+    32: 0.018,
+    40: 0.02304,
+    48: 0.008,
+    64: 0.0045,
+}
 
 
 def width_rule_lr(d_model: int) -> float:
