@@ -1,0 +1,260 @@
+"""Approach 3 results as tables beside the paper's. Introduced in Chapter 4.
+
+Three small jobs the Approach 3 chapter needs and the fitting module does not do:
+
+* :func:`approach3_table`: fitted laws (or the paper's constants) with their frontier exponents,
+  tokens per parameter at a budget and, for fits, the optimiser's diagnostics, one row each;
+* :func:`law_objective`: score any law on a data set by the paper's objective (Eq. 11), so the
+  paper's printed constants and a refit can be compared on the same points;
+* :func:`table_a3_column` and :func:`table_a3_max_rel_diff`: regenerate a column of the paper's
+  Table A3 (model size -> compute-optimal FLOPs and tokens) from a law, beside the printed values.
+
+Units: ``n_params`` in parameters, ``n_tokens`` in training tokens, ``flops`` in training FLOPs
+(``C = 6 N D``), losses in nats.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._validation import as_positive, check_choice
+from .fitting.approach3 import CHINCHILLA_FLOPS, Approach3Result, approach3_objective
+from .laws import ParametricLoss
+
+__all__ = [
+    "APPROACH3_TABLE_COLUMNS",
+    "TABLE_A3_COLUMNS",
+    "approach3_table",
+    "law_objective",
+    "table_a3_column",
+    "table_a3_max_rel_diff",
+]
+
+#: Columns of :func:`approach3_table`.
+APPROACH3_TABLE_COLUMNS = (
+    "E",
+    "A",
+    "B",
+    "alpha",
+    "beta",
+    "a",
+    "b",
+    "tokens_per_param",
+    "objective_sum",
+    "converged",
+    "n_starts",
+    "n_starts_at_best",
+    "on_grid_edge",
+    "n_points",
+)
+#: Columns of :func:`table_a3_column`.
+TABLE_A3_COLUMNS = (
+    "law",
+    "params",
+    "printed_flops",
+    "printed_tokens",
+    "printed_flops_6nd",
+    "typo",
+    "flops",
+    "tokens",
+    "flops_ratio",
+    "tokens_ratio",
+)
+
+
+def _law_of(entry: Any, label: str) -> ParametricLoss:
+    if isinstance(entry, Approach3Result):
+        return entry.law
+    if isinstance(entry, ParametricLoss):
+        return entry
+    raise ValueError(
+        f"entry {label!r} must be an Approach3Result or a ParametricLoss, got {type(entry).__name__}"
+    )
+
+
+def _check_entries(entries: Any, name: str) -> Mapping[str, Any]:
+    if not isinstance(entries, Mapping) or not entries:
+        raise ValueError(f"{name} must be a non-empty dict of label -> law or fit, got {entries!r}")
+    return entries
+
+
+def approach3_table(entries: Mapping[str, Any], flops: float = CHINCHILLA_FLOPS) -> pd.DataFrame:
+    """One row per fit or law: constants, frontier exponents and the fit's diagnostics.
+
+    Parameters
+    ----------
+    entries : ``{label: Approach3Result or ParametricLoss}`` in display order.
+    flops : budget (FLOPs) for the ``tokens_per_param`` column (default Chinchilla's 5.88e23).
+
+    Returns
+    -------
+    DataFrame indexed by label with columns :data:`APPROACH3_TABLE_COLUMNS`. ``objective_sum``
+    is the fit's objective expressed as the paper's *sum* of Huber terms (a ``"mean"`` fit's
+    objective times its number of runs), so rows fitted on the same data compare directly;
+    ``on_grid_edge`` is ``"none"`` or the comma-separated names of the estimates lying on the
+    boundary of the starting grid. The diagnostic columns are missing (NaN / ``pd.NA``) for a
+    bare :class:`~chinchilla_utils.laws.ParametricLoss`.
+    """
+    items = _check_entries(entries, "entries")
+    budget = as_positive("flops", flops)
+    if budget.ndim != 0:
+        raise ValueError(f"flops must be a scalar budget, got {flops!r}")
+    rows = {}
+    for label, entry in items.items():
+        law = _law_of(entry, label)
+        row: dict[str, Any] = {
+            "E": law.E,
+            "A": law.A,
+            "B": law.B,
+            "alpha": law.alpha,
+            "beta": law.beta,
+            "a": law.a,
+            "b": law.b,
+            "tokens_per_param": float(law.tokens_per_param(float(budget))),
+            "objective_sum": np.nan,
+            "converged": pd.NA,
+            "n_starts": pd.NA,
+            "n_starts_at_best": pd.NA,
+            "on_grid_edge": pd.NA,
+            "n_points": pd.NA,
+        }
+        if isinstance(entry, Approach3Result):
+            scale = entry.n_points if entry.reduction == "mean" else 1
+            row.update(
+                objective_sum=float(entry.objective) * scale,
+                converged=bool(entry.converged),
+                n_starts=int(entry.n_starts),
+                n_starts_at_best=int(entry.n_starts_at_best),
+                on_grid_edge=", ".join(entry.on_grid_edge) or "none",
+                n_points=int(entry.n_points),
+            )
+        rows[str(label)] = row
+    return pd.DataFrame.from_dict(rows, orient="index")[list(APPROACH3_TABLE_COLUMNS)]
+
+
+def law_objective(
+    law: ParametricLoss,
+    n_params: Any,
+    n_tokens: Any,
+    loss: Any,
+    delta: float = 1e-3,
+    reduction: str = "sum",
+) -> float:
+    """The paper's Approach 3 objective (Eq. 11) of ``law`` on a set of runs.
+
+    Parameters
+    ----------
+    law : the law to score (e.g. :meth:`ParametricLoss.paper_rounded`).
+    n_params, n_tokens, loss : parameters, training tokens and final loss (nats) of each run.
+    delta, reduction : as for :func:`~chinchilla_utils.fitting.approach3.approach3_objective`.
+
+    Returns
+    -------
+    The objective: sum (or mean) over runs of the Huber loss of ``log L_hat - log L``. A fit
+    that minimised the same objective on the same runs can only score lower or equal.
+    """
+    if not isinstance(law, ParametricLoss):
+        raise ValueError(f"law must be a ParametricLoss, got {type(law).__name__}")
+    n = as_positive("n_params", n_params)
+    d = as_positive("n_tokens", n_tokens)
+    el = as_positive("loss", loss)
+    value, _ = approach3_objective(
+        law.theta, np.log(n), np.log(d), np.log(el), delta=delta, reduction=reduction
+    )
+    return float(value)
+
+
+def table_a3_column(
+    laws: Mapping[str, ParametricLoss],
+    approach: str = "approach_3",
+    table: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """A Table A3 column regenerated from each law, beside the printed values.
+
+    For every printed model size ``N`` the law's compute-optimal budget is the ``C`` at which
+    ``N_opt(C) = N`` (:meth:`ParametricLoss.flops_for_n_opt`, Eq. 4 inverted) and its tokens
+    ``D_opt(C)``.
+
+    Parameters
+    ----------
+    laws : ``{label: ParametricLoss}`` (anything with ``flops_for_n_opt`` and ``d_opt``).
+    approach : which printed column: ``"approach_3"`` (default) or ``"approach_2"``.
+    table : Table A3 as from :func:`chinchilla_utils.data.table_a3` (default: loaded).
+
+    Returns
+    -------
+    Long DataFrame, one row per (law, printed size), columns :data:`TABLE_A3_COLUMNS`:
+    ``printed_flops`` and ``printed_tokens`` as printed, ``printed_flops_6nd`` (``6 N D`` of
+    the printed size and tokens: where it disagrees with ``printed_flops`` by a factor of 10
+    the row is a typo), ``typo`` (the data file's note flags the row as a typo: the 175B row of
+    Approach 3, printed 1.26e24 for 1.26e25), the law's ``flops`` and ``tokens``, and the
+    ratios ``flops / printed_flops`` and ``tokens / printed_tokens``.
+    """
+    items = _check_entries(laws, "laws")
+    check_choice("approach", approach, ("approach_2", "approach_3"))
+    if table is None:
+        from .data import table_a3
+
+        table = table_a3()
+    rows = table[table["approach"] == approach].reset_index(drop=True)
+    if rows.empty:
+        raise ValueError(f"table has no {approach!r} rows")
+    params = rows["params"].to_numpy(float)
+    printed_flops = rows["flops"].to_numpy(float)
+    printed_tokens = rows["tokens"].to_numpy(float)
+    note = rows["note"].fillna("").astype(str) if "note" in rows else pd.Series([""] * len(rows))
+    typo = note.str.contains("typo", case=False).to_numpy()
+    frames = []
+    for label, law in items.items():
+        for method in ("flops_for_n_opt", "d_opt"):
+            if not hasattr(law, method):
+                raise ValueError(f"law {label!r} lacks {method}(): got {law!r}")
+        flops = np.asarray(law.flops_for_n_opt(params), dtype=float)
+        tokens = np.asarray(law.d_opt(flops), dtype=float)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "law": str(label),
+                    "params": params,
+                    "printed_flops": printed_flops,
+                    "printed_tokens": printed_tokens,
+                    "printed_flops_6nd": 6.0 * params * printed_tokens,
+                    "typo": typo,
+                    "flops": flops,
+                    "tokens": tokens,
+                    "flops_ratio": flops / printed_flops,
+                    "tokens_ratio": tokens / printed_tokens,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)[list(TABLE_A3_COLUMNS)]
+
+
+def table_a3_max_rel_diff(
+    column: pd.DataFrame, quantity: str = "flops", skip_typo: bool = True
+) -> pd.Series:
+    """Largest ``|law / printed - 1|`` per law in a :func:`table_a3_column` table.
+
+    Parameters
+    ----------
+    column : output of :func:`table_a3_column`.
+    quantity : ``"flops"`` or ``"tokens"``.
+    skip_typo : leave out rows flagged as typos (their printed FLOPs are off by 10x, which
+        would swamp every other difference).
+
+    Returns
+    -------
+    Series indexed by law label (in first-appearance order), relative differences as fractions.
+    """
+    check_choice("quantity", quantity, ("flops", "tokens"))
+    if not isinstance(column, pd.DataFrame) or not set(TABLE_A3_COLUMNS) <= set(column.columns):
+        raise ValueError("column must be a table_a3_column() DataFrame")
+    rows = column[~column["typo"]] if skip_typo else column
+    diff = (rows[f"{quantity}_ratio"] - 1.0).abs()
+    out = diff.groupby(rows["law"], sort=False).max()
+    out.name = f"max_rel_diff_{quantity}"
+    return out
