@@ -7,8 +7,9 @@ temporary folder: the source notebook is never written). The values it glued wit
 (``notebook,key,expected,rel_tol,abs_tol,source``).
 
 Also checked: each chapter has a ``parameters`` cell followed by ``check_parameters()``; a
-misspelled papermill parameter fails the run; two runs glue identical values; the keys the intro
-page and the issue rely on are in the expectations table.
+misspelled papermill parameter fails the run; two runs glue identical values (except wall-clock
+timings, glue keys ending in ``_seconds``); the keys the intro page and the issue rely on are in
+the expectations table.
 
 A failed run's partial output is kept in ``_build/notebook-failures/`` for inspection.
 """
@@ -33,6 +34,9 @@ EXPECTATIONS_PATH = Path(__file__).with_name("notebook_expectations.csv")
 FAILURES_DIR = REPO_ROOT / "_build" / "notebook-failures"
 EXPECTATION_COLUMNS = ["notebook", "key", "expected", "rel_tol", "abs_tol", "source"]
 MIN_CHECKED_KEYS = 5
+#: Glue keys that measure wall-clock time (named ``*_seconds``) legitimately differ between
+#: runs; they are left out of the determinism check (and must not be in the expectations).
+TIMING_KEY_SUFFIXES = ("_seconds",)
 
 #: Glue keys that other pages (the intro's status table) and the book's issue rely on.
 REQUIRED_KEYS = {
@@ -195,6 +199,8 @@ def test_expectations_table_is_well_formed():
                 problems.append(f"{where}: {column} must be a number >= 0, got {row[column]!r}")
         if not row["expected"].strip():
             problems.append(f"{where}: empty expected value")
+        if row["key"].endswith(TIMING_KEY_SUFFIXES):
+            problems.append(f"{where}: a wall-clock timing cannot be a regression expectation")
         if not row["source"].strip():
             problems.append(f"{where}: a source (paper location or reason) is required")
     assert not problems, "\n".join(problems)
@@ -291,7 +297,11 @@ def test_two_runs_glue_identical_values(chapter, runner):
     first = read_glued(runner.run(chapter))
     second = read_glued(runner.run(chapter, label="rerun"))
     assert first.keys() == second.keys()
-    differing = [key for key in first if not _same(first[key], second[key])]
+    differing = [
+        key
+        for key in first
+        if not key.endswith(TIMING_KEY_SUFFIXES) and not _same(first[key], second[key])
+    ]
     assert not differing, f"{chapter.stem}: glued values differ between runs: " + ", ".join(
         f"{key} ({first[key]!r} vs {second[key]!r})" for key in differing
     )
