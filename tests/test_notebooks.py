@@ -103,7 +103,6 @@ def notebook_env():
     saved = dict(os.environ)
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    os.environ.setdefault("MPLBACKEND", "Agg")
     shared = REPO_ROOT.parent / "shared" / "data" / "epoch"
     if "CHINCHILLA_DATA_DIR" not in os.environ and shared.is_dir():
         os.environ["CHINCHILLA_DATA_DIR"] = str(shared.resolve())

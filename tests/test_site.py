@@ -79,7 +79,6 @@ def site(tmp_path_factory) -> Path:
     env = dict(os.environ)
     env.setdefault("OPENBLAS_NUM_THREADS", "1")
     env.setdefault("OMP_NUM_THREADS", "1")
-    env.setdefault("MPLBACKEND", "Agg")
     shared = REPO_ROOT.parent / "shared" / "data" / "epoch"
     if "CHINCHILLA_DATA_DIR" not in env and shared.is_dir():
         env["CHINCHILLA_DATA_DIR"] = str(shared.resolve())
