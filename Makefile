@@ -8,7 +8,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 # torch for the laptop sweep: pin the exact release (an unpinned `torch` pulls a multi-GB CUDA
-# build). Override e.g. with TORCH_SPEC="torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu".
+# build). Override e.g. TORCH_SPEC="torch==2.13.0 --index-url <a CPU-only wheel index>".
 TORCH_SPEC ?= torch==2.13.0
 PYTEST_ARGS ?=
 JOBS ?= 2
