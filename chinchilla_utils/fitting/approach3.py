@@ -15,7 +15,8 @@ How this module makes that fast (the objective minimised is exactly the paper's)
 * **All starts at once.** :func:`_batched_lbfgs` is an L-BFGS (two-loop recursion, memory 10,
   Armijo backtracking with quadratic interpolation) that advances every start of an
   ``(n_starts, 5)`` array together; the objective and its analytic gradient are evaluated for
-  all starts in one ``(n_starts, n_points)`` numpy pass. Starts leave the batch as they converge.
+  all starts with ``(n_starts, n_points)`` numpy arrays, in row blocks that fit in cache.
+  Starts leave the batch as they converge; the starts are split between two processes.
 * **Centred coordinates.** Internally the intercepts are ``a' = a - alpha * mean(log N)`` and
   ``b' = b - beta * mean(log D)``: the same function of the same point (a linear change of
   variables, undone on output) but far better conditioned, since ``a`` and ``alpha`` are almost
@@ -695,13 +696,22 @@ def fit_approach3(
             outcomes.append(batched)
             continue
         message = f"scipy L-BFGS-B polish: {res.message}"
-        outcomes.append((float(res.fun), np.asarray(res.x, float), bool(res.success), message, i))
+        outcomes.append(
+            (float(res.fun), np.asarray(res.x, float), bool(res.success), message, int(i))
+        )
     best_f, best_theta, converged, message, best_idx = min(outcomes, key=lambda o: o[0])
     # absolute floor: a noise-free fit has objective ~0, where a relative test means nothing
     atol = AT_BEST_ATOL * log_n.size / norm
     at_best = int(np.sum(start_f <= best_f + rtol * abs(best_f) + atol))
+    try:
+        law = ParametricLoss.from_theta(best_theta)
+    except ValueError as exc:
+        raise ValueError(
+            f"the best Approach 3 fit, theta={best_theta} (a, b, e, alpha, beta), is not a "
+            f"valid ParametricLoss ({exc}); the data do not support both power-law terms"
+        ) from exc
     return Approach3Result(
-        law=ParametricLoss.from_theta(best_theta),
+        law=law,
         theta=best_theta,
         objective=best_f,
         converged=converged,
