@@ -7,7 +7,6 @@ points once and several tests read it.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -55,17 +54,11 @@ REDUCED = _reduced_grid()
 
 
 @pytest.fixture(scope="module")
-def epoch_points() -> pd.DataFrame:
-    """Epoch AI's 245 points; fails (never skips) when the data are not where CI puts them."""
-    folder = os.environ.get("CHINCHILLA_DATA_DIR")
-    if not folder or not (Path(folder) / "svg_extracted_data.csv").is_file():
-        pytest.fail(
-            "Epoch AI's svg_extracted_data.csv not found: set CHINCHILLA_DATA_DIR to the folder "
-            f"holding it (got {folder!r}); see data/README.md"
-        )
+def epoch_points(epoch_data_dir: Path) -> pd.DataFrame:
+    """Epoch AI's 245 points (the shared fixture fails, never skips, when they are absent)."""
     from chinchilla_utils.epoch import load_epoch_points
 
-    df = load_epoch_points()
+    df = load_epoch_points(path=epoch_data_dir / "svg_extracted_data.csv")
     assert len(df) == 245 and int(df["outlier"].sum()) == 5
     return df
 

@@ -1,7 +1,7 @@
 """Tests for chinchilla_utils.epoch: finding, verifying and tidying Epoch AI's points.
 
 Data: Besiroglu et al. (2024), extracted from Figure 4 of Hoffmann et al. (2022). Tests that
-need the real file use the ``epoch_data_dir`` fixture (skipped when it is absent); the
+need the real file use the ``epoch_data_dir`` fixture (which fails when it is absent); the
 download is always mocked: no test touches the network.
 """
 
