@@ -14,8 +14,8 @@ from chinchilla_utils.fitting.approach2 import (
     bootstrap_approach2,
     fit_approach2,
     fit_isoflop_parabola,
-    progress_iter,
 )
+from chinchilla_utils.fitting.bootstrap import progress_iter
 from chinchilla_utils.fitting.synthetic import synthetic_isoflop_points
 
 # The paper's nine iso-FLOP budgets (Figure 4 legend), FLOPs.

@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 from .._validation import as_positive
-from .approach2 import CHINCHILLA_FLOPS, progress_iter
-from .bootstrap import BootstrapResult, percentile_summary, resample_indices
+from .approach2 import CHINCHILLA_FLOPS
+from .bootstrap import BootstrapResult, percentile_summary, progress_iter, resample_indices
 from .powerlaw import PowerLawFit, fit_power_law
 
 if TYPE_CHECKING:

@@ -13,8 +13,7 @@ returning a silent number.
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .._validation import as_positive, check_same_shape
-from .bootstrap import BootstrapResult, percentile_summary, resample_indices
+from .bootstrap import BootstrapResult, percentile_summary, progress_iter, resample_indices
 from .powerlaw import PowerLawFit, fit_power_law
 
 if TYPE_CHECKING:
@@ -348,46 +347,6 @@ def fit_approach2(
     used, n_no_budget, n_excluded = _usable_points(points, flops_col, n_col, loss_col, exclude_col)
     result = _fit_clean(used, name)
     return replace(result, n_rows_without_budget=n_no_budget, n_rows_excluded=n_excluded)
-
-
-def _stderr_is_tty() -> bool:
-    try:
-        return sys.stderr is not None and sys.stderr.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
-def _in_widget_notebook() -> bool:
-    """True in a Jupyter kernel where tqdm's notebook bar can draw (ipywidgets installed)."""
-    ipython = sys.modules.get("IPython")
-    shell = ipython.get_ipython() if ipython is not None else None
-    if shell is None or type(shell).__name__ != "ZMQInteractiveShell":
-        return False
-    try:  # without ipywidgets tqdm.auto warns and tqdm.notebook raises; stay silent instead
-        import ipywidgets  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def progress_iter(
-    iterable: Iterable[Any], total: int, desc: str, progress: bool | None = None
-) -> Iterator[Any]:
-    """Wrap ``iterable`` in a tqdm bar when ``progress`` is True, or None and interactive.
-
-    Interactive means a terminal, or a Jupyter kernel with ipywidgets; batch runs (pytest,
-    papermill builds without widgets, CI logs) get no bar. Shared by the bootstraps of all
-    three approaches.
-    """
-    widget = _in_widget_notebook()
-    show = (_stderr_is_tty() or widget) if progress is None else bool(progress)
-    if not show:
-        return iter(iterable)
-    if widget:
-        from tqdm.notebook import tqdm
-    else:
-        from tqdm.std import tqdm
-    return iter(tqdm(iterable, total=total, desc=desc))
 
 
 def bootstrap_approach2(

@@ -865,7 +865,7 @@ def bootstrap_approach3(
     jobs = _check_jobs(n_jobs, n_res * starts_arr.shape[0])
     args = (log_n, log_d, log_loss)
     settings = (starts_arr, d, reduction, max_iter)
-    from .approach2 import progress_iter
+    from .bootstrap import progress_iter
 
     if jobs == 1 or len(chunks) == 1:
         results = (_bootstrap_chunk(*args, weights[c], *settings) for c in chunks)

@@ -7,8 +7,10 @@ a seeded :class:`numpy.random.Generator`, so a seed fixes every draw.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -108,3 +110,43 @@ def percentile_summary(
         row["n_failed"] = int(values.size - ok.size)
         out[column] = row
     return pd.DataFrame.from_dict(out, orient="index")
+
+
+def _stderr_is_tty() -> bool:
+    try:
+        return sys.stderr is not None and sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _in_widget_notebook() -> bool:
+    """True in a Jupyter kernel where tqdm's notebook bar can draw (ipywidgets installed)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None or type(shell).__name__ != "ZMQInteractiveShell":
+        return False
+    try:  # without ipywidgets tqdm.auto warns and tqdm.notebook raises; stay silent instead
+        import ipywidgets  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def progress_iter(
+    iterable: Iterable[Any], total: int, desc: str, progress: bool | None = None
+) -> Iterator[Any]:
+    """Wrap ``iterable`` in a tqdm bar when ``progress`` is True, or None and interactive.
+
+    Interactive means a terminal, or a Jupyter kernel with ipywidgets; batch runs (pytest,
+    papermill builds without widgets, CI logs) get no bar. Shared by the bootstraps of all
+    three approaches.
+    """
+    widget = _in_widget_notebook()
+    show = (_stderr_is_tty() or widget) if progress is None else bool(progress)
+    if not show:
+        return iter(iterable)
+    if widget:
+        from tqdm.notebook import tqdm
+    else:
+        from tqdm.std import tqdm
+    return iter(tqdm(iterable, total=total, desc=desc))
