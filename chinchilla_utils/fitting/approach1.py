@@ -25,7 +25,7 @@ import pandas as pd
 
 from .._validation import as_positive
 from .approach2 import CHINCHILLA_FLOPS
-from .bootstrap import BootstrapResult, percentile_summary, progress_iter, resample_indices
+from .bootstrap import BootstrapResult, progress_iter, resample_indices
 from .powerlaw import PowerLawFit, fit_power_law
 
 if TYPE_CHECKING:
@@ -373,11 +373,4 @@ def bootstrap_approach1(
             10.0 ** (log_ratio - np.log10(6.0) - 2 * log_n_opt),
         ]
     frame = pd.DataFrame(samples, columns=columns)
-    return BootstrapResult(
-        samples=frame,
-        summary=percentile_summary(frame),
-        method=method,
-        n_resamples=int(n_resamples),
-        fraction=float(fraction),
-        unit="runs",
-    )
+    return BootstrapResult.from_samples(frame, method, n_resamples, fraction, unit="runs")

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .._validation import as_positive, check_same_shape
-from .bootstrap import BootstrapResult, percentile_summary, progress_iter, resample_indices
+from .bootstrap import BootstrapResult, progress_iter, resample_indices
 from .powerlaw import PowerLawFit, fit_power_law
 
 if TYPE_CHECKING:
@@ -411,11 +411,4 @@ def bootstrap_approach2(
             }
         )
     samples = pd.DataFrame(rows, columns=columns)
-    return BootstrapResult(
-        samples=samples,
-        summary=percentile_summary(samples),
-        method=method,
-        n_resamples=int(n_resamples),
-        fraction=float(fraction),
-        unit="points",
-    )
+    return BootstrapResult.from_samples(samples, method, n_resamples, fraction, unit="points")

@@ -47,7 +47,7 @@ from scipy.optimize import minimize
 
 from .._validation import as_finite, as_positive, check_choice, check_same_shape
 from ..laws import ParametricLoss
-from .bootstrap import BootstrapResult, percentile_summary, resample_indices
+from .bootstrap import BootstrapResult, resample_indices
 
 __all__ = [
     "THETA_NAMES",
@@ -878,14 +878,7 @@ def bootstrap_approach3(
     theta = np.concatenate([p[0] for p in parts])
     ok = np.concatenate([p[2] for p in parts])
     samples = _samples_table(theta, ok, flops_ratio)
-    return BootstrapResult(
-        samples=samples,
-        summary=percentile_summary(samples),
-        method=method,
-        n_resamples=int(n_resamples),
-        fraction=float(fraction),
-        unit="runs",
-    )
+    return BootstrapResult.from_samples(samples, method, n_resamples, fraction, unit="runs")
 
 
 def _samples_table(theta: np.ndarray, ok: np.ndarray, flops: float) -> pd.DataFrame:

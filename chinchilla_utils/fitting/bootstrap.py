@@ -42,6 +42,20 @@ class BootstrapResult:
     fraction: float
     unit: str
 
+    @classmethod
+    def from_samples(
+        cls, samples: pd.DataFrame, method: str, n_resamples: int, fraction: float, unit: str
+    ) -> BootstrapResult:
+        """Wrap a table of per-resample estimates, summarised by :func:`percentile_summary`."""
+        return cls(
+            samples=samples,
+            summary=percentile_summary(samples),
+            method=method,
+            n_resamples=int(n_resamples),
+            fraction=float(fraction),
+            unit=unit,
+        )
+
     def interval(self, quantity: str, low: float = 10, high: float = 90) -> tuple[float, float]:
         """The (low, high) percentiles of one quantity, ignoring failed resamples."""
         if quantity not in self.samples.columns:
