@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -304,3 +305,37 @@ def test_two_runs_glue_identical_values(chapter, runner):
     assert not differing, f"{chapter.stem}: glued values differ between runs: " + ", ".join(
         f"{key} ({first[key]!r} vs {second[key]!r})" for key in differing
     )
+
+
+# A glue role or directive in markdown: {glue}`key`, {glue:text}`key:.3f`, ```{glue:figure} key
+GLUE_REFERENCE = re.compile(r"\{glue(?::\w+)?\}`([^`:]+)|```\{glue(?::\w+)?\}\s+(\S+)")
+
+
+def glue_references(chapter: Path) -> set[str]:
+    """Keys the chapter's markdown cells paste (the prose side of every glued number)."""
+    notebook = nbformat.read(REPO_ROOT / chapter, as_version=4)
+    keys = set()
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            for role_key, directive_key in GLUE_REFERENCE.findall(cell.source):
+                keys.add((role_key or directive_key).strip())
+    return keys
+
+
+def test_glue_reference_pattern():
+    source = "a {glue:text}`approach2_a:.3f` b {glue}`n_runs` c\n```{glue:figure} fig_a\n```"
+    assert set(GLUE_REFERENCE.findall(source)) == {
+        ("approach2_a", ""),
+        ("n_runs", ""),
+        ("", "fig_a"),
+    }
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=CHAPTER_IDS)
+def test_every_pasted_key_is_glued(chapter, runner):
+    """A misspelled key in the prose would only surface as a warning in the site build."""
+    _require_chapter(chapter)
+    glued = read_glued(runner.run(chapter))
+    missing = sorted(glue_references(chapter) - glued.keys())
+    assert not missing, f"{chapter.stem}: the prose pastes keys that no cell glues: {missing}"
