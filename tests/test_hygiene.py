@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -173,3 +174,20 @@ def test_bibliography_has_every_required_key():
         keys.update(parse_file(str(REPO_ROOT / name)).entries.keys())
     missing = [key for key in REQUIRED_BIB_KEYS if key not in keys]
     assert not missing, f"missing from {bib_files}: {missing}"
+
+
+def _ruff() -> str:
+    beside_python = Path(sys.executable).with_name("ruff")
+    found = str(beside_python) if beside_python.is_file() else shutil.which("ruff")
+    if found is None:
+        pytest.fail("ruff not installed: pip install -e .[dev]")
+    return found
+
+
+@pytest.mark.parametrize("command", [["check"], ["format", "--check"]], ids=["check", "format"])
+def test_ruff_is_clean(command):
+    """The pre-commit hooks' lint and format, enforced in CI too (Python and notebooks)."""
+    result = subprocess.run(
+        [_ruff(), *command, "."], cwd=REPO_ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
