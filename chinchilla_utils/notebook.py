@@ -12,7 +12,8 @@ from __future__ import annotations
 import ast
 import difflib
 import json
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -79,7 +80,8 @@ def read_glued(executed_ipynb: str | PathLike[str]) -> dict[str, object]:
     -------
     dict
         Glue key -> value parsed from its ``text/plain`` representation (see
-        :func:`parse_glue_text`); later cells win when a key is glued twice, as in myst-nb.
+        :func:`parse_glue_text`); later cells win when a key is glued twice, as in myst-nb
+        (whose strict build warns about it: :func:`duplicate_glue_keys` finds them).
 
     Raises
     ------
@@ -88,6 +90,21 @@ def read_glued(executed_ipynb: str | PathLike[str]) -> dict[str, object]:
     FileNotFoundError
         If the file does not exist.
     """
+    glued: dict[str, object] = {}
+    for name, output in _glue_outputs(executed_ipynb):
+        text = _output_text(output.get("data", {}))
+        glued[name] = None if text is None else parse_glue_text(text)
+    return glued
+
+
+def duplicate_glue_keys(executed_ipynb: str | PathLike[str]) -> list[str]:
+    """Keys glued more than once in an executed notebook (a warning, so an error, in ``-W``)."""
+    counts = Counter(name for name, _ in _glue_outputs(executed_ipynb))
+    return sorted(name for name, count in counts.items() if count > 1)
+
+
+def _glue_outputs(executed_ipynb: str | PathLike[str]) -> Iterator[tuple[str, dict]]:
+    """(key, output) for every glue output of an executed notebook, in cell order."""
     path = Path(executed_ipynb)
     with path.open(encoding="utf-8") as handle:
         try:
@@ -97,8 +114,6 @@ def read_glued(executed_ipynb: str | PathLike[str]) -> dict[str, object]:
     cells = notebook.get("cells") if isinstance(notebook, dict) else None
     if not isinstance(cells, list):
         raise ValueError(f"executed_ipynb has no 'cells' list: {str(path)!r}")
-
-    glued: dict[str, object] = {}
     for cell in cells:
         if cell.get("cell_type") != "code":
             continue
@@ -106,11 +121,8 @@ def read_glued(executed_ipynb: str | PathLike[str]) -> dict[str, object]:
             if output.get("output_type") not in ("display_data", "execute_result"):
                 continue
             scrapbook = output.get("metadata", {}).get("scrapbook")
-            if not isinstance(scrapbook, dict) or "name" not in scrapbook:
-                continue
-            text = _output_text(output.get("data", {}))
-            glued[str(scrapbook["name"])] = None if text is None else parse_glue_text(text)
-    return glued
+            if isinstance(scrapbook, dict) and "name" in scrapbook:
+                yield str(scrapbook["name"]), output
 
 
 def assigned_names(source: str) -> list[str]:

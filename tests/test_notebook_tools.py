@@ -11,6 +11,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from chinchilla_utils.notebook import (
     assigned_names,
     check_parameters,
+    duplicate_glue_keys,
     parse_glue_text,
     read_glued,
 )
@@ -80,6 +81,7 @@ def test_read_glued_reads_hidden_and_displayed_glue(tmp_path):
     glued = read_glued(path)
 
     assert glued == {"approach2_a": 0.5, "status_table_a4": "reproduced"}
+    assert duplicate_glue_keys(path) == ["approach2_a"]
 
 
 def test_read_glued_errors(tmp_path):

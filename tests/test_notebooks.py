@@ -27,7 +27,7 @@ import nbformat
 import pytest
 import yaml
 
-from chinchilla_utils.notebook import assigned_names, read_glued
+from chinchilla_utils.notebook import assigned_names, duplicate_glue_keys, read_glued
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TOC_PATH = REPO_ROOT / "book" / "_toc.yml"
@@ -339,3 +339,11 @@ def test_every_pasted_key_is_glued(chapter, runner):
     glued = read_glued(runner.run(chapter))
     missing = sorted(glue_references(chapter) - glued.keys())
     assert not missing, f"{chapter.stem}: the prose pastes keys that no cell glues: {missing}"
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=CHAPTER_IDS)
+def test_no_key_is_glued_twice(chapter, runner):
+    """myst-nb warns on a duplicate key, and the strict build turns that into a failure."""
+    _require_chapter(chapter)
+    assert duplicate_glue_keys(runner.run(chapter)) == []
