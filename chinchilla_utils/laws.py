@@ -190,6 +190,18 @@ class ParametricLoss:
         d = as_positive("n_tokens", n_tokens)
         return as_scalar_or_array(6.0 * (d * self.G) ** (1.0 / self.b))
 
+    def params(self) -> dict[str, float]:
+        """``E, A, B, alpha, beta`` and the frontier exponents ``a, b`` as plain floats."""
+        return {
+            "E": self.E,
+            "A": self.A,
+            "B": self.B,
+            "alpha": self.alpha,
+            "beta": self.beta,
+            "a": self.a,
+            "b": self.b,
+        }
+
     def as_frontier(self, name: str = "") -> PowerLawFrontier:
         """The same frontier as a :class:`PowerLawFrontier` (``k = G / 6**a``, exponent ``a``)."""
         return PowerLawFrontier(coefficient=self.G / 6.0**self.a, exponent=self.a, name=name)

@@ -107,13 +107,7 @@ def approach3_table(entries: Mapping[str, Any], flops: float = CHINCHILLA_FLOPS)
     for label, entry in items.items():
         law = _law_of(entry, label)
         row: dict[str, Any] = {
-            "E": law.E,
-            "A": law.A,
-            "B": law.B,
-            "alpha": law.alpha,
-            "beta": law.beta,
-            "a": law.a,
-            "b": law.b,
+            **law.params(),
             "tokens_per_param": float(law.tokens_per_param(float(budget))),
             "objective_sum": np.nan,
             "converged": pd.NA,

@@ -224,3 +224,10 @@ def test_laws_are_frozen():
         LAWS["rounded"].E = 2.0
     with pytest.raises(dataclasses.FrozenInstanceError):
         PowerLawFrontier(1.0, 0.5).exponent = 0.6
+
+
+def test_params_lists_constants_and_exponents():
+    law = ParametricLoss(E=1.69, A=406.4, B=410.7, alpha=0.34, beta=0.28)
+    params = law.params()
+    assert list(params) == ["E", "A", "B", "alpha", "beta", "a", "b"]
+    assert params["a"] == pytest.approx(0.28 / 0.62) and params["b"] == pytest.approx(0.34 / 0.62)

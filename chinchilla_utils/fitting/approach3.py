@@ -563,16 +563,7 @@ class Approach3Result:
 
     def params(self) -> dict[str, float]:
         """``E, A, B, alpha, beta`` and the frontier exponents ``a, b`` as plain floats."""
-        law = self.law
-        return {
-            "E": law.E,
-            "A": law.A,
-            "B": law.B,
-            "alpha": law.alpha,
-            "beta": law.beta,
-            "a": law.a,
-            "b": law.b,
-        }
+        return self.law.params()
 
 
 def _edge_names(theta: np.ndarray, grid: np.ndarray) -> tuple[str, ...]:
