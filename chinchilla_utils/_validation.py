@@ -76,3 +76,20 @@ def check_min_length(name: str, arr: np.ndarray, minimum: int) -> None:
     """Reject 1-d inputs with fewer than ``minimum`` entries."""
     if np.size(arr) < minimum:
         raise ValueError(f"{name} needs at least {minimum} values, got {np.size(arr)}")
+
+
+def check_frame(name: str, frame: Any, required: Iterable[str]) -> Any:
+    """Reject anything but a non-empty pandas DataFrame holding the ``required`` columns.
+
+    Returns ``frame`` unchanged, so a caller can check and use it in one expression.
+    """
+    import pandas as pd
+
+    if not isinstance(frame, pd.DataFrame):
+        raise ValueError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}")
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{name} lacks column(s) {missing}; it has {list(frame.columns)}")
+    if len(frame) == 0:
+        raise ValueError(f"{name} has no rows")
+    return frame

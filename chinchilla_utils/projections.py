@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._validation import as_positive
+from ._validation import as_positive, check_frame
 
 __all__ = [
     "GOPHER_FLOPS",
@@ -60,17 +60,6 @@ SECTION34_COLUMNS = (
 )
 
 
-def _check_printed(printed: Any, required: tuple[str, ...]) -> pd.DataFrame:
-    if not isinstance(printed, pd.DataFrame):
-        raise ValueError(f"printed must be a pandas DataFrame, got {type(printed).__name__}")
-    missing = [c for c in required if c not in printed.columns]
-    if missing:
-        raise ValueError(f"printed lacks column(s) {missing}; it has {list(printed.columns)}")
-    if len(printed) == 0:
-        raise ValueError("printed has no rows")
-    return printed
-
-
 def projection_table(
     frontier: Any, printed: pd.DataFrame, gopher_flops: float = GOPHER_FLOPS
 ) -> pd.DataFrame:
@@ -92,7 +81,7 @@ def projection_table(
     ``tokens_6nd_paper = flops_paper / (6 params)``, the tokens the printed FLOPs imply (its
     difference from the printed tokens shows their rounding, reference README item 11).
     """
-    table = _check_printed(printed, ("params", "flops", "tokens"))
+    table = check_frame("printed", printed, ("params", "flops", "tokens"))
     if not hasattr(frontier, "flops_for_n_opt"):
         raise ValueError(f"frontier must have a flops_for_n_opt method, got {frontier!r}")
     unit = float(as_positive("gopher_flops", gopher_flops))
@@ -142,8 +131,8 @@ def section34_comparison(
     differences (``text / table - 1``), ``gopher_units_of_text_flops`` the text's own FLOPs in
     Gopher units (to set beside the text's "over 250x").
     """
-    claims = _check_printed(claims, ("params", "flops", "tokens", "gopher_units", "claim"))
-    table = _check_printed(table, ("params", "flops", "tokens", "flops_gopher_units"))
+    claims = check_frame("claims", claims, ("params", "flops", "tokens", "gopher_units", "claim"))
+    table = check_frame("table", table, ("params", "flops", "tokens", "flops_gopher_units"))
     unit = float(as_positive("gopher_flops", gopher_flops))
     by_size = table.set_index("params")
     missing = sorted(set(claims["params"]) - set(by_size.index))

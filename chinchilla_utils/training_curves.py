@@ -22,12 +22,10 @@ FLOPs, ``loss`` nats per token (per byte in the sweep).
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
-from ._validation import as_finite
+from ._validation import as_finite, check_frame
 
 __all__ = [
     "APPROACH1_CURVE_COLUMNS",
@@ -83,17 +81,6 @@ _CURVE_REQUIRED = ("run_id", "n_params", "n_tokens", "loss")
 _RUN_REQUIRED = ("run_id", "budget", "seed", "n_params", "n_params_non_embedding", "n_tokens")
 
 
-def _check_frame(name: str, frame: Any, required: tuple[str, ...]) -> pd.DataFrame:
-    if not isinstance(frame, pd.DataFrame):
-        raise ValueError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}")
-    missing = [c for c in required if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{name} lacks column(s) {missing}; it has {list(frame.columns)}")
-    if len(frame) == 0:
-        raise ValueError(f"{name} has no rows")
-    return frame
-
-
 def approach1_curves(
     curves: pd.DataFrame,
     runs: pd.DataFrame,
@@ -122,8 +109,8 @@ def approach1_curves(
     DataFrame with columns :data:`APPROACH1_CURVE_COLUMNS`, sorted by run and tokens;
     ``run_fraction`` is ``n_tokens`` over the run's horizon.
     """
-    _check_frame("curves", curves, _CURVE_REQUIRED)
-    _check_frame("runs", runs, _RUN_REQUIRED)
+    check_frame("curves", curves, _CURVE_REQUIRED)
+    check_frame("runs", runs, _RUN_REQUIRED)
     if not isinstance(count_embeddings, (bool, np.bool_)):
         raise ValueError(f"count_embeddings must be True or False, got {count_embeddings!r}")
     start = float(as_finite("start_fraction", start_fraction))
@@ -166,7 +153,7 @@ def approach1_curves(
 
 
 def _run_horizons(runs: pd.DataFrame) -> pd.DataFrame:
-    return _check_frame("runs", runs, _RUN_REQUIRED).set_index("run_id")
+    return check_frame("runs", runs, _RUN_REQUIRED).set_index("run_id")
 
 
 def envelope_runs(envelope: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
@@ -186,7 +173,7 @@ def envelope_runs(envelope: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
     parameter at the end of that stretch, and how far through its own horizon the run was at
     the start and end of it (``run_fraction_*``; 1 = the run's last logged point).
     """
-    _check_frame("envelope", envelope, ("flops", "run_id", "n_params", "n_tokens"))
+    check_frame("envelope", envelope, ("flops", "run_id", "n_params", "n_tokens"))
     per_run = _run_horizons(runs)
     points = envelope[envelope["fitted"]] if "fitted" in envelope.columns else envelope
     unknown = sorted(set(points["run_id"]) - set(per_run.index))
@@ -224,7 +211,7 @@ def fraction_in_final_part(
     The paper's footnote 4 reports that all its selected points lie in the final 15% of their
     run. Only ``fitted`` points count when the column is present. Returns a fraction in [0, 1].
     """
-    _check_frame("envelope", envelope, ("run_id", "n_tokens"))
+    check_frame("envelope", envelope, ("run_id", "n_tokens"))
     part = float(as_finite("final_fraction", final_fraction))
     if not 0.0 < part <= 1.0:
         raise ValueError(f"final_fraction must be in (0, 1], got {final_fraction!r}")
@@ -257,7 +244,7 @@ def horizon_pairs(curves: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
     DataFrame with columns :data:`HORIZON_PAIR_COLUMNS` (``gap`` in nats), sorted by size,
     seed and budgets; empty (with those columns) when no size is trained at two budgets.
     """
-    _check_frame("curves", curves, _CURVE_REQUIRED)
+    check_frame("curves", curves, _CURVE_REQUIRED)
     per_run = _run_horizons(runs)
     rows = []
     keys = runs[["run_id", "n_params", "seed", "budget"]].sort_values("budget")

@@ -1,0 +1,34 @@
+"""Tests for the shared input checks in chinchilla_utils._validation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from chinchilla_utils._validation import as_positive, check_choice, check_frame
+
+
+def test_check_frame_returns_a_good_frame():
+    frame = pd.DataFrame({"params": [1.0], "flops": [2.0]})
+    assert check_frame("table", frame, ("params", "flops")) is frame
+
+
+@pytest.mark.parametrize(
+    ("frame", "message"),
+    [
+        ([1, 2], "table must be a pandas DataFrame, got list"),
+        (pd.DataFrame({"params": [1.0]}), r"table lacks column\(s\) \['flops'\]"),
+        (pd.DataFrame({"params": [], "flops": []}), "table has no rows"),
+    ],
+)
+def test_check_frame_names_the_argument_and_the_problem(frame, message):
+    with pytest.raises(ValueError, match=message):
+        check_frame("table", frame, ("params", "flops"))
+
+
+def test_as_positive_and_check_choice_name_the_value():
+    with pytest.raises(ValueError, match="flops must be strictly positive"):
+        as_positive("flops", np.array([1.0, -2.0]))
+    with pytest.raises(ValueError, match="did you mean 'sum'"):
+        check_choice("reduction", "summ", ("sum", "mean"))
