@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 import pytest
+from known_law import KnownLaw
 
 from chinchilla_utils.fitting.approach1 import (
     N_GRID,
@@ -16,30 +15,6 @@ from chinchilla_utils.fitting.approach1 import (
 )
 from chinchilla_utils.fitting.approach2 import CHINCHILLA_FLOPS
 from chinchilla_utils.fitting.synthetic import synthetic_training_curves
-
-
-@dataclass(frozen=True)
-class KnownLaw:
-    """L(N, D) = E + A / N^alpha + B / D^beta, the paper's rounded Eq. 10 constants.
-
-    Independent of chinchilla_utils.laws on purpose; a = beta / (alpha + beta) = 0.4516.
-    """
-
-    E: float = 1.69
-    A: float = 406.4
-    B: float = 410.7
-    alpha: float = 0.34
-    beta: float = 0.28
-
-    @property
-    def a(self) -> float:
-        return self.beta / (self.alpha + self.beta)
-
-    def loss(self, n_params, n_tokens):
-        n = np.asarray(n_params, dtype=float)
-        d = np.asarray(n_tokens, dtype=float)
-        return self.E + self.A / n**self.alpha + self.B / d**self.beta
-
 
 LAW = KnownLaw()
 # 41 sizes, 0.1 dex apart, 1e7 to 1e11 parameters; every run logged from 1e16 to 1e23 FLOPs.

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 import pytest
+from known_law import KnownLaw
 
 from chinchilla_utils.fitting.approach2 import (
     CHINCHILLA_FLOPS,
@@ -20,34 +19,6 @@ from chinchilla_utils.fitting.synthetic import synthetic_isoflop_points
 
 # The paper's nine iso-FLOP budgets (Figure 4 legend), FLOPs.
 BUDGETS = np.array([6e18, 1e19, 3e19, 6e19, 1e20, 3e20, 6e20, 1e21, 3e21])
-
-
-@dataclass(frozen=True)
-class KnownLaw:
-    """L(N, D) = E + A / N^alpha + B / D^beta with the paper's rounded Eq. 10 constants.
-
-    Kept in the test (not chinchilla_utils.laws) so these tests check the fitting code against
-    an independent closed form: N_opt = G (C/6)^a with a = beta / (alpha + beta).
-    """
-
-    E: float = 1.69
-    A: float = 406.4
-    B: float = 410.7
-    alpha: float = 0.34
-    beta: float = 0.28
-
-    @property
-    def a(self) -> float:
-        return self.beta / (self.alpha + self.beta)
-
-    def loss(self, n_params, n_tokens):
-        n = np.asarray(n_params, dtype=float)
-        d = np.asarray(n_tokens, dtype=float)
-        return self.E + self.A / n**self.alpha + self.B / d**self.beta
-
-    def n_opt(self, flops):
-        g = (self.alpha * self.A / (self.beta * self.B)) ** (1 / (self.alpha + self.beta))
-        return g * (np.asarray(flops, dtype=float) / 6) ** self.a
 
 
 LAW = KnownLaw()
