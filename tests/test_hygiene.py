@@ -191,3 +191,37 @@ def test_ruff_is_clean(command):
         [_ruff(), *command, "."], cwd=REPO_ROOT, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _pipes_into_early_exit(script: str) -> list[str]:
+    """Lines of a ``pipefail`` shell script that pipe into ``head``, ``grep -q`` or ``grep -m``.
+
+    Those readers exit before the writer is done; the writer then dies of SIGPIPE and, under
+    ``set -o pipefail``, the whole script fails with exit status 141, depending on timing.
+    """
+    if "pipefail" not in script:
+        return []
+    bad = []
+    for line in script.splitlines():
+        code = line.split("#", 1)[0]
+        for stage in code.split("|")[1:]:
+            words = stage.split()
+            if words and (
+                words[0] == "head" or (words[0] == "grep" and ({"-q", "-m"} & set(words[1:])))
+            ):
+                bad.append(line.strip())
+    return bad
+
+
+def test_early_exit_pipe_check_can_fail():
+    script = "set -euo pipefail\nmake --version | head -n 1\ncat x | grep -q y\n"
+    assert len(_pipes_into_early_exit(script)) == 2
+    assert _pipes_into_early_exit("set -euo pipefail\nmake --version | sed -n 1p\n") == []
+
+
+def test_ci_script_has_no_sigpipe_prone_pipes():
+    script = (REPO_ROOT / ".ci" / "run").read_text()
+    assert _pipes_into_early_exit(script) == [], (
+        "under pipefail these pipes can fail with exit 141 (SIGPIPE); read all input instead "
+        "(sed -n 1p, grep without -q)"
+    )
