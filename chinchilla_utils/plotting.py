@@ -19,7 +19,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 
-from ._validation import as_positive
+from ._validation import as_positive, check_same_shape
 
 __all__ = [
     "BUDGET_CMAP",
@@ -185,6 +185,32 @@ def _model_names(models: pd.DataFrame) -> pd.Series:
     return pd.Series([""] * len(models), index=models.index)
 
 
+def merge_close_labels(
+    names: Sequence[str], x: Sequence[float], y: Sequence[float], min_dex: float = 0.05
+) -> list[tuple[str, float, float]]:
+    """One label per cluster of markers closer than ``min_dex`` in both log10 x and log10 y.
+
+    Coinciding markers (GPT-3 and Jurassic in Table 1 differ by 1.7% in size) would print their
+    names on top of each other; they share one label, ``"GPT-3 / Jurassic"``, at the first
+    marker's position. Returns ``(label, x, y)`` tuples in the order of first appearance.
+    """
+    log_x = np.log10(as_positive("x", np.asarray(x, dtype=float)))
+    log_y = np.log10(as_positive("y", np.asarray(y, dtype=float)))
+    check_same_shape(names=np.asarray(names), x=log_x, y=log_y)
+    labels: list[tuple[str, float, float]] = []
+    anchors: list[tuple[float, float]] = []
+    for name, lx, ly in zip(names, log_x, log_y, strict=True):
+        for k, (ax_, ay_) in enumerate(anchors):
+            if abs(lx - ax_) < min_dex and abs(ly - ay_) < min_dex:
+                label, px, py = labels[k]
+                labels[k] = (f"{label} / {name}", px, py)
+                break
+        else:
+            anchors.append((lx, ly))
+            labels.append((str(name), 10.0**lx, 10.0**ly))
+    return labels
+
+
 def plot_frontiers(
     ax: Axes,
     frontiers: Mapping[str, Any],
@@ -230,7 +256,7 @@ def plot_frontiers(
         model_flops = 6.0 * params * tokens
         ax.scatter(model_flops, params, marker="*", s=90, color="black", zorder=4, label="models")
         if annotate:
-            for name, x, y in zip(_model_names(models), model_flops, params, strict=True):
+            for name, x, y in merge_close_labels(list(_model_names(models)), model_flops, params):
                 ax.annotate(name, (x, y), xytext=(4, 4), textcoords="offset points", fontsize=8)
     ax.set_xscale("log")
     ax.set_yscale("log")

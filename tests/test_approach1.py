@@ -56,7 +56,15 @@ def test_envelope_interpolates_in_log_log_and_spans_the_data():
     # (linear interpolation of loss against FLOPs would miss by ~1e-3 between logged points).
     np.testing.assert_allclose(env["loss"], 5.0 * env["flops"] ** -0.05, rtol=1e-12)
     np.testing.assert_allclose(env["n_tokens"], env["flops"] / 6e8, rtol=1e-12)
-    assert list(env.columns) == ["flops", "loss", "run_id", "n_params", "n_tokens"]
+    assert list(env.columns) == [
+        "flops",
+        "loss",
+        "run_id",
+        "n_params",
+        "n_tokens",
+        "n_runs_competing",
+    ]
+    assert (env["n_runs_competing"] == 1).all()
 
 
 def test_envelope_takes_the_lower_run_and_never_extrapolates():
@@ -73,6 +81,36 @@ def test_envelope_takes_the_lower_run_and_never_extrapolates():
     assert winners[0] == "small" and winners[-1] == "big"
     assert env["loss"].is_monotonic_decreasing
     np.testing.assert_allclose(env["n_tokens"], env["flops"] / (6 * env["n_params"]), rtol=1e-12)
+
+
+def test_a_point_only_one_run_reaches_is_not_fitted():
+    # Three sizes at one budget; rounding to whole steps lets the smallest overshoot the budget
+    # by 0.01%, where it alone "wins" the last grid value with its worse loss.
+    flops = np.logspace(17, 19, 30)
+    runs = [
+        _run("small", 1e7, np.append(flops[:-1], 1.0001e19), 3.0 * flops**-0.02),
+        _run("mid", 3e7, flops, 2.7 * flops**-0.02),
+        _run("big", 1e8, flops, 4.135 * flops**-0.03),  # crosses "mid" near 10^18.5
+    ]
+    curves = pd.concat(runs)
+    env = envelope_of_curves(curves, n_grid=200)
+    assert env["run_id"].iloc[-1] == "small" and env["n_runs_competing"].iloc[-1] == 1
+    assert env["n_runs_competing"].iloc[:-1].eq(3).all()
+    result = fit_approach1(curves, n_grid=200, flops_min=1e18)
+    assert not result.envelope["fitted"].iloc[-1]
+    assert result.runs_on_envelope == ("mid", "big")
+    assert result.flops_max < 1e19 and result.envelope["run_id"].iloc[-2] == "big"
+    # min_competing=1 keeps it, and the lone point pulls the fitted sizes down.
+    lone = fit_approach1(curves, n_grid=200, flops_min=1e18, min_competing=1)
+    assert lone.runs_on_envelope == ("small", "mid", "big")
+    assert lone.a < result.a
+    boot = bootstrap_approach1(
+        curves, 20, np.random.default_rng(0), n_grid=200, flops_min=1e18, progress=False
+    )
+    assert (boot.summary["n_failed"] < 20).all()
+    for bad in (0, 1.5, True):
+        with pytest.raises(ValueError, match="min_competing"):
+            fit_approach1(curves, min_competing=bad)
 
 
 def test_grid_values_in_a_gap_between_runs_are_left_out():

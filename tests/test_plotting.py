@@ -17,6 +17,7 @@ from chinchilla_utils.fitting.synthetic import synthetic_isoflop_points  # noqa:
 from chinchilla_utils.laws import ParametricLoss, PowerLawFrontier  # noqa: E402
 from chinchilla_utils.plotting import (  # noqa: E402
     budget_palette,
+    merge_close_labels,
     plot_frontiers,
     plot_isoflop_points,
     plot_loss_contours,
@@ -115,6 +116,25 @@ def test_plot_frontiers_with_models(ax):
     np.testing.assert_allclose(offsets[:, 1], MODELS["params"])
     assert {t.get_text() for t in ax.texts} == {"Gopher", "Chinchilla"}
     assert "FLOPs" in ax.get_xlabel()
+
+
+def test_coinciding_model_labels_are_merged(ax):
+    from chinchilla_utils.data import table1_models
+
+    models = table1_models()
+    plot_frontiers(ax, {"Approach 3": LAW}, models=models)
+    texts = sorted(t.get_text() for t in ax.texts)
+    assert "GPT-3 / Jurassic" in texts  # 175B vs 178B params, same tokens: one label
+    assert len(texts) == len(models) - 1
+    # Labels of distinct markers stay apart, in order of first appearance.
+    assert merge_close_labels(["a", "b", "c"], [1e20, 1.05e20, 1e22], [1e9, 1.02e9, 1e9]) == [
+        ("a / b", pytest.approx(1e20), pytest.approx(1e9)),
+        ("c", pytest.approx(1e22), pytest.approx(1e9)),
+    ]
+    with pytest.raises(ValueError, match="same shape"):
+        merge_close_labels(["a"], [1.0, 2.0], [1.0, 2.0])
+    with pytest.raises(ValueError, match="x"):
+        merge_close_labels(["a"], [-1.0], [1.0])
 
 
 def test_plot_frontiers_bad_input(ax):

@@ -39,8 +39,10 @@ from chinchilla_utils.sweep.plans import (
     TOKENS_PER_STEP,
     get_plan,
     ladder_shapes,
+    lr_calibration_factors,
     lr_calibration_plan,
     shapes_for_budget,
+    steps_for_budget,
     width_rule_lr,
 )
 
@@ -134,20 +136,45 @@ def test_peak_lr_table_is_frozen_and_evidenced():
     widths = {s.shape.d_model for s in get_plan("book")}
     assert widths <= set(BOOK_PEAK_LR)
     evidence = pd.read_csv(SWEEP_DIR / "lr_calibration.csv")
+    assert sorted(evidence["peak_lr"]) == pytest.approx(
+        sorted(s.peak_lr for s in lr_calibration_plan())
+    )
     for d_model, lr in BOOK_PEAK_LR.items():
         rows = evidence[evidence["d_model"] == d_model]
-        assert len(rows) == 3
+        assert len(rows) == len(lr_calibration_factors(d_model))
         best = rows.loc[rows["final_val_loss"].idxmin(), "peak_lr"]
         assert lr == pytest.approx(best)
+        assert rows.loc[rows["peak_lr"] == best, "best"].all()
+        # Bracketed: a worse rate on each side of the chosen one.
+        assert rows["peak_lr"].min() < best < rows["peak_lr"].max(), (d_model, best)
 
 
 def test_calibration_plan_spans_the_width_rule():
     specs = lr_calibration_plan()
     for d_model in {s.shape.d_model for s in specs}:
         rates = sorted(s.peak_lr for s in specs if s.shape.d_model == d_model)
-        assert rates == pytest.approx(
-            [0.5 * width_rule_lr(d_model), width_rule_lr(d_model), 2 * width_rule_lr(d_model)]
-        )
+        rule = width_rule_lr(d_model)
+        assert rates == pytest.approx([f * rule for f in lr_calibration_factors(d_model)])
+        assert {0.5, 1.0, 2.0} <= set(lr_calibration_factors(d_model))
+    # Every book width is searched, at the smallest book budget that gives it 1,000 steps.
+    assert {s.shape.d_model for s in get_plan("book")} <= {s.shape.d_model for s in specs}
+    for spec in specs:
+        assert spec.budget in BOOK_BUDGETS and spec.n_steps >= 1000
+        smaller = [b for b in BOOK_BUDGETS if b < spec.budget]
+        if smaller:
+            assert steps_for_budget(max(smaller), count_params(spec.shape)) < 1000
+
+
+def test_bare_invocations_never_overwrite_the_shipped_results():
+    from chinchilla_utils.sweep.runner import default_out_dir
+
+    assert default_out_dir("book") == SWEEP_DIR
+    # lr_calibration writes only lr_calibration.csv there (see the runner).
+    assert default_out_dir("lr_calibration") == SWEEP_DIR
+    assert SWEEP_DIR not in default_out_dir("smoke").parents
+    assert default_out_dir("smoke") != SWEEP_DIR
+    with pytest.raises(ValueError, match="did you mean 'book'"):
+        default_out_dir("bok")
 
 
 def test_run_key_changes_with_what_changes_the_numbers():

@@ -127,15 +127,28 @@ def _prepare(curves: Any, n_grid: int, smooth: int) -> _Curves:
     )
 
 
-def _envelope_indices(log_loss: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Winning row per grid column, and which columns any run covers."""
-    covered = np.isfinite(log_loss).any(axis=0)
-    winners = np.argmin(np.where(np.isfinite(log_loss), log_loss, np.inf), axis=0)
-    return winners, covered
+#: Fit only grid values that at least this many runs reach (see :func:`fit_approach1`).
+MIN_COMPETING = 2
+
+
+def _envelope_indices(log_loss: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Winning row per grid column, which columns any run covers, and how many runs each."""
+    finite = np.isfinite(log_loss)
+    n_competing = finite.sum(axis=0)
+    winners = np.argmin(np.where(finite, log_loss, np.inf), axis=0)
+    return winners, n_competing > 0, n_competing
+
+
+def _check_min_competing(min_competing: int) -> int:
+    if isinstance(min_competing, bool) or not isinstance(min_competing, (int, np.integer)):
+        raise ValueError(f"min_competing must be an integer >= 1, got {min_competing!r}")
+    if min_competing < 1:
+        raise ValueError(f"min_competing must be at least 1 run, got {min_competing!r}")
+    return int(min_competing)
 
 
 def _envelope_frame(prepared: _Curves) -> pd.DataFrame:
-    winners, covered = _envelope_indices(prepared.log_loss)
+    winners, covered, n_competing = _envelope_indices(prepared.log_loss)
     cols = np.flatnonzero(covered)
     rows = winners[cols]
     return pd.DataFrame(
@@ -145,6 +158,7 @@ def _envelope_frame(prepared: _Curves) -> pd.DataFrame:
             "run_id": prepared.run_ids[rows],
             "n_params": prepared.n_params[rows],
             "n_tokens": 10.0 ** prepared.log_tokens[rows, cols],
+            "n_runs_competing": n_competing[cols],
         }
     )
 
@@ -166,8 +180,8 @@ def envelope_of_curves(curves: pd.DataFrame, n_grid: int = N_GRID, smooth: int =
     -------
     Envelope DataFrame with one row per grid value covered by at least one run: ``flops``
     (FLOPs), ``loss`` (nats), the winning ``run_id``, its ``n_params`` (parameters) and
-    ``n_tokens`` (tokens it had seen at that compute). Grid values that fall in a gap between
-    runs' ranges are left out.
+    ``n_tokens`` (tokens it had seen at that compute), and ``n_runs_competing`` (how many runs
+    reach that FLOP value). Grid values that fall in a gap between runs' ranges are left out.
     """
     return _envelope_frame(_prepare(curves, n_grid, smooth))
 
@@ -186,7 +200,8 @@ class Approach1Result:
     frontier : ``n_fit`` as a :class:`~chinchilla_utils.laws.PowerLawFrontier`
         (``D_opt = C / (6 N_opt)`` there).
     envelope : the full envelope (every covered grid value), see :func:`envelope_of_curves`,
-        with a boolean column ``fitted`` marking the points inside the fitted range.
+        with a boolean column ``fitted`` marking the points that enter the fits (inside the
+        fitted range and reached by at least ``min_competing`` runs).
     n_runs : runs in ``curves``.
     runs_on_envelope : run ids that win at least one fitted envelope point, smallest first.
     flops_min, flops_max : the FLOP range actually fitted (FLOPs).
@@ -230,6 +245,7 @@ def fit_approach1(
     flops_max: float | None = None,
     smooth: int = 1,
     name: str = "Approach 1",
+    min_competing: int = MIN_COMPETING,
 ) -> Approach1Result:
     """Fit Approach 1: envelope of the training curves, then power laws in log-log space.
 
@@ -241,6 +257,11 @@ def fit_approach1(
         largest size trained whatever the true optimum; the result's
         ``smallest_run_on_envelope`` / ``largest_run_on_envelope`` flags say when that happens.
     name : label for the returned frontier.
+    min_competing : fit only grid values that at least this many runs reach (default 2). A
+        value that a single run reaches is won by default, whatever its loss: typically just
+        past the end of every other run, where rounding to whole optimizer steps lets one run
+        of the largest budget overshoot the others by a hair. Such points stay in ``envelope``
+        with ``fitted`` False.
 
     Returns
     -------
@@ -252,16 +273,18 @@ def fit_approach1(
         a run with one point, several sizes or repeated FLOP values), an empty or inverted
         FLOP range, fewer than 2 envelope points in it, or a fitted ``a <= 0``.
     """
+    min_competing = _check_min_competing(min_competing)
     prepared = _prepare(curves, n_grid, smooth)
     envelope = _envelope_frame(prepared)
     in_range = _fit_range(np.log10(envelope["flops"].to_numpy()), flops_min, flops_max)
+    in_range &= envelope["n_runs_competing"].to_numpy() >= min_competing
     envelope["fitted"] = in_range
     fitted = envelope[in_range]
     if len(fitted) < 2:
         raise ValueError(
-            f"Approach 1 needs at least 2 envelope points in [{flops_min!r}, {flops_max!r}] FLOPs, "
-            f"got {len(fitted)}; the envelope spans {envelope['flops'].min():.3g} to "
-            f"{envelope['flops'].max():.3g} FLOPs"
+            f"Approach 1 needs at least 2 envelope points in [{flops_min!r}, {flops_max!r}] FLOPs "
+            f"reached by at least {min_competing} runs, got {len(fitted)}; the envelope spans "
+            f"{envelope['flops'].min():.3g} to {envelope['flops'].max():.3g} FLOPs"
         )
     n_fit = fit_power_law(fitted["flops"], fitted["n_params"])
     d_fit = fit_power_law(fitted["flops"], fitted["n_tokens"])
@@ -316,6 +339,7 @@ def bootstrap_approach1(
     flops_max: float | None = None,
     smooth: int = 1,
     progress: bool | None = None,
+    min_competing: int = MIN_COMPETING,
 ) -> BootstrapResult:
     """Bootstrap Approach 1 by resampling whole runs (training curves).
 
@@ -326,7 +350,8 @@ def bootstrap_approach1(
 
     Parameters
     ----------
-    curves, n_grid, flops_min, flops_max, smooth : as for :func:`fit_approach1`.
+    curves, n_grid, flops_min, flops_max, smooth, min_competing : as for :func:`fit_approach1`
+        (distinct runs count as competitors: a run drawn twice competes once).
     n_resamples : number of resamples.
     rng : a seeded ``numpy.random.Generator``; the same seed gives identical output.
     method : ``"replacement"`` (default; classic bootstrap over runs) or ``"subsample"``
@@ -343,6 +368,7 @@ def bootstrap_approach1(
     resample leaving fewer than 2 distinct envelope FLOP values in range is a failure (NaN,
     counted in ``summary.n_failed``).
     """
+    min_competing = _check_min_competing(min_competing)
     prepared = _prepare(curves, n_grid, smooth)
     flops_ratio = CHINCHILLA_FLOPS if flops_for_ratio is None else flops_for_ratio
     log_ratio = np.log10(float(as_positive("flops_for_ratio", flops_ratio)))
@@ -357,8 +383,9 @@ def bootstrap_approach1(
     columns = ["a", "b", "n_opt", "tokens_per_param"]
     samples = np.full((len(indices), len(columns)), np.nan)
     for i, idx in enumerate(progress_iter(indices, len(indices), "Approach 1 bootstrap", progress)):
-        winners, covered = _envelope_indices(log_loss[idx])
-        cols = np.flatnonzero(covered)
+        winners, _, _ = _envelope_indices(log_loss[idx])
+        n_competing = np.isfinite(log_loss[np.unique(idx)]).sum(axis=0)
+        cols = np.flatnonzero(n_competing >= min_competing)
         rows = idx[winners[cols]]
         x = log_grid[cols]
         a, intercept = _slope_intercept(x, log_n[rows])

@@ -14,7 +14,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--plan", choices=sorted(PLANS), default="smoke")
     parser.add_argument("--jobs", type=int, default=2, help="single-threaded worker processes")
-    parser.add_argument("--out", default=None, help="where runs.csv/curves.csv go (data/sweep)")
+    parser.add_argument(
+        "--out",
+        default=None,
+        help="where the CSVs go (book, lr_calibration: data/sweep; smoke: beside the cache)",
+    )
     parser.add_argument("--cache", default=None, help="per-run results ($CHINCHILLA_SWEEP_CACHE)")
     parser.add_argument("--assemble-only", action="store_true", help="only rebuild the CSVs")
     parser.add_argument("--dry-run", action="store_true", help="list the plan's runs and stop")
@@ -27,12 +31,12 @@ def main(argv: list[str] | None = None) -> int:
         for spec in get_plan(args.plan):
             print(spec.run_id, spec.n_steps, f"{spec.peak_lr:.4g}")
         return 0
-    from .io import SWEEP_DIR
-    from .runner import assemble_plan, run_plan
+    from .runner import assemble_plan, default_out_dir, run_plan
 
     if args.assemble_only:
-        runs, _ = assemble_plan(args.plan, args.out or SWEEP_DIR, args.cache)
-        print(f"assembled {len(runs)} runs into {args.out or SWEEP_DIR}")
+        out = args.out or default_out_dir(args.plan)
+        runs, _ = assemble_plan(args.plan, out, args.cache)
+        print(f"assembled {len(runs)} runs into {out}")
         return 0
     summary = run_plan(args.plan, args.jobs, args.out, args.cache, progress=not args.no_progress)
     print(

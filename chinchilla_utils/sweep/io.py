@@ -110,11 +110,16 @@ def verify_sweep_files(sweep_dir: Path | str | None = None) -> dict[str, bool]:
 def lr_calibration_summary(runs: pd.DataFrame) -> pd.DataFrame:
     """The learning-rate search as evidence: one row per (width, rate), best rate flagged.
 
-    ``runs`` is the ``lr_calibration`` plan's ``runs.csv``; the result is what
-    ``data/sweep/lr_calibration.csv`` holds and what ``plans.BOOK_PEAK_LR`` was frozen from.
+    ``runs`` is the ``lr_calibration`` plan's runs (the columns of ``runs.csv``); the result is
+    what ``data/sweep/lr_calibration.csv`` holds and what ``plans.BOOK_PEAK_LR`` was frozen from:
+    ``rule_lr`` is the width rule's rate and ``factor`` the multiple of it that was tried.
     """
+    from .plans import width_rule_lr
+
     cols = ["d_model", "shape", "n_params", "budget", "n_steps", "peak_lr", "final_val_loss"]
     table = runs[cols].sort_values(["d_model", "peak_lr"]).reset_index(drop=True)
+    table.insert(5, "rule_lr", [width_rule_lr(int(d)) for d in table["d_model"]])
+    table.insert(7, "factor", (table["peak_lr"] / table["rule_lr"]).round(6))
     best = table.groupby("d_model")["final_val_loss"].transform("min")
     table["best"] = table["final_val_loss"] == best
     return table

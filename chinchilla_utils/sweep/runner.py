@@ -21,8 +21,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._validation import check_choice
 from .model_shapes import SEQ_LEN, count_params, training_flops_per_token
-from .plans import BATCH_SIZE, RECIPE_VERSION, TOKENS_PER_STEP, RunSpec, get_plan
+from .plans import BATCH_SIZE, PLANS, RECIPE_VERSION, TOKENS_PER_STEP, RunSpec, get_plan
 
 _WORKER_CORPUS = None
 
@@ -31,6 +32,21 @@ def default_cache_dir() -> Path:
     """``$CHINCHILLA_SWEEP_CACHE``, else ``~/.cache/chinchilla_utils/sweep``."""
     env = os.environ.get("CHINCHILLA_SWEEP_CACHE")
     return Path(env) if env else Path.home() / ".cache" / "chinchilla_utils" / "sweep"
+
+
+def default_out_dir(plan: str) -> Path:
+    """Where a plan's CSVs go unless told: ``data/sweep`` for ``book`` and ``lr_calibration``.
+
+    ``lr_calibration`` writes only ``lr_calibration.csv`` there; ``smoke`` goes to a folder
+    beside the cache, so that a bare ``python -m chinchilla_utils.sweep`` never overwrites the
+    shipped book results.
+    """
+    from .io import SWEEP_DIR
+
+    check_choice("plan", plan, PLANS)
+    if plan in ("book", "lr_calibration"):
+        return SWEEP_DIR
+    return default_cache_dir().parent / f"sweep-{plan}"
 
 
 def _corpus():
@@ -128,12 +144,11 @@ def run_plan(
     from tqdm.auto import tqdm
 
     from .corpus import load_corpus
-    from .io import SWEEP_DIR
 
     specs = get_plan(plan)
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs!r}")
-    out_dir = Path(out_dir) if out_dir is not None else SWEEP_DIR
+    out_dir = Path(out_dir) if out_dir is not None else default_out_dir(plan)
     cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     corpus = load_corpus()
     pending = [s for s in specs if not (cache_dir / f"{s.key(corpus.sha256_train)}.json").exists()]
@@ -170,7 +185,8 @@ def assemble_plan(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Build ``runs.csv``, ``curves.csv`` and ``sweep_meta.json`` in ``out_dir`` from the cache.
 
-    Raises ``FileNotFoundError`` naming the missing runs when the plan is not complete.
+    The ``lr_calibration`` plan writes ``lr_calibration.csv`` (the search as evidence, see
+    :func:`~chinchilla_utils.sweep.io.lr_calibration_summary`) instead. Raises ``FileNotFoundError`` naming the missing runs when the plan is not complete.
     """
     from .corpus import load_corpus
 
@@ -256,6 +272,13 @@ def assemble_plan(
     runs = pd.DataFrame(run_rows)
     curves = pd.DataFrame(curve_rows)
     out_dir.mkdir(parents=True, exist_ok=True)
+    if plan == "lr_calibration":
+        from .io import lr_calibration_summary
+
+        tmp = out_dir / ".lr_calibration.csv.tmp"
+        lr_calibration_summary(runs).to_csv(tmp, index=False, float_format="%.6g")
+        os.replace(tmp, out_dir / "lr_calibration.csv")
+        return runs, curves
     files = {}
     for name, frame in (("runs.csv", runs), ("curves.csv", curves)):
         tmp = out_dir / f".{name}.tmp"
