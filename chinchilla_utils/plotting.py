@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
+from matplotlib.text import Text
+from matplotlib.transforms import Bbox
 
 from ._validation import as_positive, check_same_shape
 
@@ -211,6 +213,39 @@ def merge_close_labels(
     return labels
 
 
+def separate_labels(
+    ax: Axes, texts: Sequence[Any], obstacles_px: Sequence[Any] = (), pad_px: float = 2.0
+) -> None:
+    """Move annotation labels up, in their offset points, until no two overlap on screen.
+
+    ``texts`` are ``ax.annotate`` results placed with ``textcoords="offset points"``; the
+    lowest marker's label stays put and each label above it moves up just enough to clear the
+    labels below it and the ``obstacles_px`` (display-space ``Bbox`` es, e.g. the markers).
+    Draws the figure once to measure the text. Labels only move up, so annotate with a leader
+    line (``arrowprops``) to keep a moved label attached to its marker.
+    """
+    _check_axes(ax)
+    renderer = ax.figure.canvas.get_renderer()
+    points_per_px = 72.0 / ax.figure.dpi
+
+    def text_box(text: Any) -> Bbox:
+        # The text alone: an Annotation's own extent also covers its leader line, and its
+        # position in pixels is only refreshed by update_positions.
+        text.update_positions(renderer)
+        return Text.get_window_extent(text, renderer)
+
+    placed = list(obstacles_px)
+    for text in sorted(texts, key=lambda t: ax.transData.transform(t.xy)[1]):
+        for _ in range(len(placed) + 1):  # each step clears one box for good
+            box = text_box(text)
+            hit = next((other for other in placed if box.overlaps(other)), None)
+            if hit is None:
+                break
+            dx, dy = text.get_position()
+            text.set_position((dx, dy + (hit.y1 - box.y0 + pad_px) * points_per_px))
+        placed.append(text_box(text))
+
+
 def plot_frontiers(
     ax: Axes,
     frontiers: Mapping[str, Any],
@@ -245,6 +280,8 @@ def plot_frontiers(
         if not hasattr(law, "n_opt"):
             raise ValueError(f"frontier {label!r} has no n_opt(flops) method: got {law!r}")
         ax.plot(flops, np.asarray(law.n_opt(flops), dtype=float), label=str(label))
+    ax.set_xscale("log")
+    ax.set_yscale("log")
     if models is not None:
         if not isinstance(models, pd.DataFrame):
             raise ValueError(f"models must be a pandas DataFrame, got {type(models).__name__}")
@@ -254,12 +291,35 @@ def plot_frontiers(
         params = as_positive("models.params", models["params"].to_numpy())
         tokens = as_positive("models.tokens", models["tokens"].to_numpy())
         model_flops = 6.0 * params * tokens
-        ax.scatter(model_flops, params, marker="*", s=90, color="black", zorder=4, label="models")
+        marker_size = 90.0  # points^2
+        ax.scatter(
+            model_flops, params, marker="*", s=marker_size, color="black", zorder=4, label="models"
+        )
         if annotate:
-            for name, x, y in merge_close_labels(list(_model_names(models)), model_flops, params):
-                ax.annotate(name, (x, y), xytext=(4, 4), textcoords="offset points", fontsize=8)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+            texts = [
+                ax.annotate(
+                    name,
+                    (x, y),
+                    xytext=(5, 3),
+                    textcoords="offset points",
+                    fontsize=8,
+                    zorder=5,
+                    bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8},
+                    arrowprops={"arrowstyle": "-", "lw": 0.5, "color": "0.4", "shrinkB": 4},
+                )
+                for name, x, y in merge_close_labels(
+                    list(_model_names(models)), model_flops, params
+                )
+            ]
+            # Table 1's models sit within half a decade of each other: keep their names apart,
+            # and off the other stars.
+            ax.autoscale_view()
+            radius_px = 0.5 * np.sqrt(marker_size) * ax.figure.dpi / 72.0
+            stars = [
+                Bbox.from_extents(px - radius_px, py - radius_px, px + radius_px, py + radius_px)
+                for px, py in ax.transData.transform(np.column_stack([model_flops, params]))
+            ]
+            separate_labels(ax, texts, obstacles_px=stars)
     ax.set_xlabel(FLOPS_LABEL)
     ax.set_ylabel(PARAMS_LABEL)
     ax.legend()

@@ -126,6 +126,15 @@ def test_coinciding_model_labels_are_merged(ax):
     texts = sorted(t.get_text() for t in ax.texts)
     assert "GPT-3 / Jurassic" in texts  # 175B vs 178B params, same tokens: one label
     assert len(texts) == len(models) - 1
+    # No two names overlap on screen (Table 1's stars sit within half a decade of each other).
+    from matplotlib.text import Text
+
+    renderer = ax.figure.canvas.get_renderer()
+    for t in ax.texts:
+        t.update_positions(renderer)
+    boxes = [Text.get_window_extent(t, renderer) for t in ax.texts]
+    for i, box in enumerate(boxes):
+        assert not any(box.overlaps(other) for other in boxes[i + 1 :]), ax.texts[i].get_text()
     # Labels of distinct markers stay apart, in order of first appearance.
     assert merge_close_labels(["a", "b", "c"], [1e20, 1.05e20, 1e22], [1e9, 1.02e9, 1e9]) == [
         ("a / b", pytest.approx(1e20), pytest.approx(1e9)),
@@ -135,6 +144,32 @@ def test_coinciding_model_labels_are_merged(ax):
         merge_close_labels(["a"], [1.0, 2.0], [1.0, 2.0])
     with pytest.raises(ValueError, match="x"):
         merge_close_labels(["a"], [-1.0], [1.0])
+
+
+def test_separate_labels_moves_overlapping_labels_up(ax):
+    from matplotlib.text import Text
+
+    from chinchilla_utils.plotting import separate_labels
+
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 10)
+    texts = [
+        ax.annotate(name, (5, 5), xytext=(0, 0), textcoords="offset points")
+        for name in ("first", "second", "third")
+    ]
+    renderer = ax.figure.canvas.get_renderer()
+
+    def boxes():
+        for t in texts:
+            t.update_positions(renderer)
+        return [Text.get_window_extent(t, renderer) for t in texts]
+
+    before = boxes()
+    assert before[0].overlaps(before[1])
+    separate_labels(ax, texts)
+    after = boxes()
+    assert after[0].y0 == pytest.approx(before[0].y0)  # the lowest stays put
+    assert after[0].y1 < after[1].y0 < after[1].y1 < after[2].y0  # stacked, no overlap
 
 
 def test_plot_frontiers_bad_input(ax):
