@@ -149,6 +149,17 @@ def test_peak_lr_table_is_frozen_and_evidenced():
         assert rows["peak_lr"].min() < best < rows["peak_lr"].max(), (d_model, best)
 
 
+def test_shipped_calibration_evidence_is_what_the_runner_writes():
+    from chinchilla_utils.sweep import lr_calibration_summary
+
+    shipped = pd.read_csv(SWEEP_DIR / "lr_calibration.csv")
+    # Scramble the row order: the summary sorts and recomputes rule, factor and best itself.
+    runs = shipped.drop(columns=["rule_lr", "factor", "best"]).sample(frac=1, random_state=0)
+    rebuilt = lr_calibration_summary(runs)
+    assert list(rebuilt.columns) == list(shipped.columns)
+    pd.testing.assert_frame_equal(rebuilt, shipped, check_exact=False, rtol=1e-5)
+
+
 def test_calibration_plan_spans_the_width_rule():
     specs = lr_calibration_plan()
     for d_model in {s.shape.d_model for s in specs}:

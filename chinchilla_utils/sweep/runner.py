@@ -186,7 +186,8 @@ def assemble_plan(
     """Build ``runs.csv``, ``curves.csv`` and ``sweep_meta.json`` in ``out_dir`` from the cache.
 
     The ``lr_calibration`` plan writes ``lr_calibration.csv`` (the search as evidence, see
-    :func:`~chinchilla_utils.sweep.io.lr_calibration_summary`) instead. Raises ``FileNotFoundError`` naming the missing runs when the plan is not complete.
+    :func:`~chinchilla_utils.sweep.io.lr_calibration_summary`) instead. Raises
+    ``FileNotFoundError`` naming the missing runs when the plan is not complete.
     """
     from .corpus import load_corpus
 
