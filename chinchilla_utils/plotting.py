@@ -21,7 +21,7 @@ from matplotlib.axes import Axes
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
-from ._validation import as_positive, check_same_shape
+from ._validation import as_positive, check_frame, check_same_shape
 
 __all__ = [
     "BUDGET_CMAP",
@@ -140,11 +140,7 @@ def plot_isoflop_points(
     The axes, with a log size axis and a linear loss axis (as the paper's Figure 3).
     """
     _check_axes(ax)
-    if not isinstance(df, pd.DataFrame):
-        raise ValueError(f"df must be a pandas DataFrame, got {type(df).__name__}")
-    missing = [c for c in (n_col, loss_col, budget_col) if c not in df.columns]
-    if missing:
-        raise ValueError(f"df lacks column(s) {missing}; it has {list(df.columns)}")
+    check_frame("df", df, (n_col, loss_col, budget_col))
     budget = pd.to_numeric(df[budget_col], errors="coerce")
     n_params = as_positive(n_col, df[n_col].to_numpy())
     loss = as_positive(loss_col, df[loss_col].to_numpy())
@@ -283,11 +279,7 @@ def plot_frontiers(
     ax.set_xscale("log")
     ax.set_yscale("log")
     if models is not None:
-        if not isinstance(models, pd.DataFrame):
-            raise ValueError(f"models must be a pandas DataFrame, got {type(models).__name__}")
-        missing = [c for c in ("params", "tokens") if c not in models.columns]
-        if missing:
-            raise ValueError(f"models lacks column(s) {missing}; it has {list(models.columns)}")
+        check_frame("models", models, ("params", "tokens"))
         params = as_positive("models.params", models["params"].to_numpy())
         tokens = as_positive("models.tokens", models["tokens"].to_numpy())
         model_flops = 6.0 * params * tokens

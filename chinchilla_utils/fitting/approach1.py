@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .._validation import as_positive
+from .._validation import as_positive, check_frame
 from .approach2 import CHINCHILLA_FLOPS
 from .bootstrap import BootstrapResult, progress_iter, resample_indices
 from .powerlaw import PowerLawFit, fit_power_law
@@ -57,14 +57,8 @@ class _Curves:
 
 def _prepare(curves: Any, n_grid: int, smooth: int) -> _Curves:
     """Validate ``curves`` and interpolate every run onto the common grid."""
-    if not isinstance(curves, pd.DataFrame):
-        raise ValueError(f"curves must be a pandas DataFrame, got {type(curves).__name__}")
-    missing = [c for c in _REQUIRED if c not in curves.columns]
-    if missing:
-        raise ValueError(
-            f"curves lacks column(s) {missing}; it has {list(curves.columns)} "
-            "(one row per logged point: run_id, n_params, n_tokens, loss, optional flops)"
-        )
+    # One row per logged point: run_id, n_params, n_tokens, loss, optional flops.
+    check_frame("curves", curves, _REQUIRED)
     if int(n_grid) < 2:
         raise ValueError(f"n_grid must be at least 2, got {n_grid!r}")
     if int(smooth) < 1:

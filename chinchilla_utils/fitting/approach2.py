@@ -13,14 +13,13 @@ returning a silent number.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from .._validation import as_positive, check_same_shape
+from .._validation import as_positive, check_frame, check_same_shape
 from .bootstrap import BootstrapResult, progress_iter, resample_indices
 from .powerlaw import PowerLawFit, fit_power_law
 
@@ -214,20 +213,12 @@ class Approach2Result:
         return int((self.per_budget["status"] != "ok").sum())
 
 
-def _check_columns(frame: Any, name: str, columns: Iterable[str]) -> None:
-    if not isinstance(frame, pd.DataFrame):
-        raise ValueError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}")
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{name} lacks column(s) {missing}; it has {list(frame.columns)}")
-
-
 def _usable_points(
     points: pd.DataFrame, flops_col: str, n_col: str, loss_col: str, exclude_col: str | None
 ) -> tuple[pd.DataFrame, int, int]:
     """Rows that belong to a budget and are not excluded, plus how many of each were dropped."""
     columns = [flops_col, n_col, loss_col] + ([exclude_col] if exclude_col else [])
-    _check_columns(points, "points", columns)
+    check_frame("points", points, columns)
     budget = pd.to_numeric(points[flops_col], errors="coerce")
     no_budget = budget.isna().to_numpy()
     excluded = (
