@@ -1,4 +1,4 @@
-"""Tests for chinchilla_utils.notebook: reading glued values and guarding papermill parameters."""
+"""Tests for chinchilla_utils.book.glue: reading glued values and guarding papermill parameters."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from chinchilla_utils.notebook import (
+from chinchilla_utils.book.glue import (
     assigned_names,
     check_parameters,
     duplicate_glue_keys,
@@ -155,7 +155,7 @@ def tiny_notebook(tmp_path_factory):
         new_markdown_cell("# Tiny"),
         parameters,
         new_code_cell(
-            "from chinchilla_utils.notebook import check_parameters\n"
+            "from chinchilla_utils.book.glue import check_parameters\n"
             "check_parameters()\n"
             "from myst_nb import glue"
         ),
