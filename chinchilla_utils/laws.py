@@ -18,12 +18,36 @@ from typing import Any
 
 import numpy as np
 
-from chinchilla_utils._validation import as_finite, as_positive, as_scalar_or_array, check_choice
+from chinchilla_utils._validation import (
+    as_finite,
+    as_positive,
+    as_scalar,
+    as_scalar_or_array,
+    check_choice,
+)
 
 __all__ = ["ParametricLoss", "PowerLawFrontier", "KAPLAN_CALIBRATIONS"]
 
 #: Names accepted by :meth:`PowerLawFrontier.kaplan2020`.
 KAPLAN_CALIBRATIONS = ("kaplan_table6", "hoffmann_1e21")
+
+
+def _exp10_checked(name: str, log10_value: np.ndarray, what: str) -> float | np.ndarray:
+    """``10**log10_value``, refusing results beyond float range instead of returning inf or 0.
+
+    The frontiers' quantities are products of large powers (``N_opt**2`` overflows long
+    before ``D_opt / N_opt`` does), so they are computed as logarithms and exponentiated once.
+    """
+    with np.errstate(over="ignore", under="ignore"):
+        value = np.power(10.0, log10_value)
+    bad = ~np.isfinite(value) | (value == 0)
+    if np.any(bad):
+        worst = float(np.ravel(log10_value)[np.argmax(np.ravel(bad))])
+        raise ValueError(
+            f"{what} overflows a float at this {name} (the result would be 10^{worst:.4g}, "
+            "outside 1e-308 to 1.8e308); pass a smaller or larger value within range"
+        )
+    return as_scalar_or_array(value)
 
 
 def _broadcast(**arrays: np.ndarray) -> list[np.ndarray]:
@@ -67,16 +91,13 @@ class ParametricLoss:
     beta: float
 
     def __post_init__(self) -> None:
-        e = float(as_finite("E", self.E))
+        e = as_scalar("E", self.E)
         if e < 0:
             raise ValueError(f"E must be >= 0 (an irreducible loss in nats), got {self.E!r}")
         # frozen: write the validated floats through object.__setattr__
         object.__setattr__(self, "E", e)
         for name in ("A", "B", "alpha", "beta"):
-            value = as_positive(name, getattr(self, name))
-            if value.ndim != 0:
-                raise ValueError(f"{name} must be a scalar, got {getattr(self, name)!r}")
-            object.__setattr__(self, name, float(value))
+            object.__setattr__(self, name, as_scalar(name, getattr(self, name), positive=True))
 
     # -- constructors -------------------------------------------------------------------
     @classmethod
@@ -219,7 +240,8 @@ class PowerLawFrontier:
     coefficient:
         ``k`` in params per FLOPs**exponent (> 0).
     exponent:
-        ``a`` (> 0, dimensionless; the paper's values are 0.46-0.73).
+        ``a``, in (0, 1) (dimensionless; the values in the paper are 0.46-0.73). At ``a >= 1``
+        the optimal token count would not grow with compute, so it is refused.
     name:
         A label for legends and tables.
     """
@@ -230,10 +252,13 @@ class PowerLawFrontier:
 
     def __post_init__(self) -> None:
         for field in ("coefficient", "exponent"):
-            value = as_positive(field, getattr(self, field))
-            if value.ndim != 0:
-                raise ValueError(f"{field} must be a scalar, got {getattr(self, field)!r}")
-            object.__setattr__(self, field, float(value))
+            object.__setattr__(self, field, as_scalar(field, getattr(self, field), positive=True))
+        if self.exponent >= 1:
+            raise ValueError(
+                f"exponent must lie in (0, 1), got {self.exponent!r}: with N_opt ∝ C^a and "
+                "a >= 1, D_opt = C / (6 N_opt) would not grow with compute; check that the fit "
+                "was of N_opt against training FLOPs"
+            )
         if not isinstance(self.name, str):
             raise ValueError(f"name must be a string, got {self.name!r}")
 
@@ -299,33 +324,34 @@ class PowerLawFrontier:
 
     def n_opt(self, flops: Any) -> float | np.ndarray:
         """Compute-optimal parameter count ``coefficient * C**exponent`` at ``flops`` FLOPs."""
-        c = as_positive("flops", flops)
-        return as_scalar_or_array(self.coefficient * c**self.exponent)
+        log_c = np.log10(as_positive("flops", flops))
+        return _exp10_checked("flops", np.log10(self.coefficient) + self.exponent * log_c, "n_opt")
 
     def d_opt(self, flops: Any) -> float | np.ndarray:
         """Compute-optimal training tokens ``C / (6 N_opt)`` at ``flops`` FLOPs."""
-        c = as_positive("flops", flops)
-        return as_scalar_or_array(c / (6.0 * self.coefficient * c**self.exponent))
+        log_c = np.log10(as_positive("flops", flops))
+        log_n = np.log10(self.coefficient) + self.exponent * log_c
+        return _exp10_checked("flops", log_c - np.log10(6.0) - log_n, "d_opt")
 
     def tokens_per_param(self, flops: Any) -> float | np.ndarray:
-        """``D_opt / N_opt`` at ``flops`` FLOPs (tokens per parameter)."""
-        c = as_positive("flops", flops)
-        n = self.coefficient * c**self.exponent
-        return as_scalar_or_array(c / (6.0 * n * n))
+        """``D_opt / N_opt = C / (6 N_opt**2)`` at ``flops`` FLOPs (tokens per parameter).
+
+        Computed in log space: ``N_opt**2`` overflows a float near ``C = 1e300`` even where the
+        ratio itself is an ordinary number.
+        """
+        log_c = np.log10(as_positive("flops", flops))
+        log_n = np.log10(self.coefficient) + self.exponent * log_c
+        return _exp10_checked("flops", log_c - np.log10(6.0) - 2 * log_n, "tokens_per_param")
 
     def flops_for_n_opt(self, n_params: Any) -> float | np.ndarray:
         """Budget in FLOPs at which ``n_params`` is optimal: ``(N / coefficient)**(1/exponent)``."""
-        n = as_positive("n_params", n_params)
-        return as_scalar_or_array((n / self.coefficient) ** (1.0 / self.exponent))
+        log_n = np.log10(as_positive("n_params", n_params))
+        return _exp10_checked(
+            "n_params", (log_n - np.log10(self.coefficient)) / self.exponent, "flops_for_n_opt"
+        )
 
     def flops_for_d_opt(self, n_tokens: Any) -> float | np.ndarray:
-        """Budget in FLOPs at which ``n_tokens`` is optimal: ``(6 k D)**(1/(1-exponent))``.
-
-        Defined only for ``exponent < 1`` (otherwise D_opt does not grow with C).
-        """
-        d = as_positive("n_tokens", n_tokens)
-        if self.exponent >= 1:
-            raise ValueError(
-                f"flops_for_d_opt needs exponent < 1 (D_opt must grow with C), got {self.exponent}"
-            )
-        return as_scalar_or_array((6.0 * self.coefficient * d) ** (1.0 / (1.0 - self.exponent)))
+        """Budget in FLOPs at which ``n_tokens`` is optimal: ``(6 k D)**(1/(1-exponent))``."""
+        log_d = np.log10(as_positive("n_tokens", n_tokens))
+        log_c = (np.log10(6.0 * self.coefficient) + log_d) / (1.0 - self.exponent)
+        return _exp10_checked("n_tokens", log_c, "flops_for_d_opt")

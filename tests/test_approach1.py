@@ -14,6 +14,7 @@ from chinchilla_utils.fitting.approach1 import (
     envelope_of_curves,
     fit_approach1,
 )
+from chinchilla_utils.fitting.errors import FitError
 from chinchilla_utils.fitting.synthetic import synthetic_training_curves
 
 LAW = KnownLaw()
@@ -216,7 +217,7 @@ def test_bad_options_are_rejected():
         fit_approach1(_ok(), flops_min=1e19, flops_max=1e18)
     with pytest.raises(ValueError, match="flops_min must be strictly positive"):
         fit_approach1(_ok(), flops_min=-1.0)
-    with pytest.raises(ValueError, match="at least 2 envelope points"):
+    with pytest.raises(FitError, match="at least 2 envelope points"):
         fit_approach1(_ok(), n_grid=20, flops_min=1e21, flops_max=1e22)
 
 
@@ -224,8 +225,9 @@ def test_envelope_size_shrinking_with_compute_is_refused():
     # The big model wins early and the small one late: N_opt would fall with compute.
     big = _run("big", 1e9, [1e17, 1e19], [2.0, 1.95])
     small = _run("small", 1e7, [1e17, 1e19], [2.5, 1.5])
-    with pytest.raises(ValueError, match="does not grow"):
+    with pytest.raises(FitError, match="does not grow") as info:
         fit_approach1(pd.concat([big, small]), n_grid=50)
+    assert info.value.reason == "no frontier"
 
 
 # --- bootstrap ------------------------------------------------------------------------------
@@ -295,9 +297,33 @@ def test_bootstrap_is_silent_in_batch_runs(coarse_curves, capsys):
 
 
 def test_bootstrap_bad_arguments(coarse_curves):
-    with pytest.raises(ValueError, match="numpy.random.Generator"):
-        bootstrap_approach1(coarse_curves, 3, 42)
+    with pytest.raises(TypeError, match="numpy.random.Generator, an integer seed or None"):
+        bootstrap_approach1(coarse_curves, 3, 4.2)
     with pytest.raises(ValueError, match="did you mean 'replacement'"):
         bootstrap_approach1(coarse_curves, 3, np.random.default_rng(0), method="replacment")
     with pytest.raises(ValueError, match="flops_for_ratio must be strictly positive"):
         bootstrap_approach1(coarse_curves, 3, np.random.default_rng(0), flops_for_ratio=-1.0)
+
+
+# --- issue 13: no silent wrong answers --------------------------------------------------------
+
+
+def test_bootstrap_counts_a_resample_its_point_fit_refuses_as_failed():
+    """Issue 13 item 3: on flat curves fit_approach1 refuses (a <= 0); the bootstrap gave a = 0."""
+    flat = synthetic_training_curves(LAW, SIZES[::8], 1e20).assign(loss=3.0)
+    with pytest.raises(FitError, match="does not grow with compute") as info:
+        fit_approach1(flat)
+    assert info.value.reason == "no frontier"
+    boot = bootstrap_approach1(flat, 12, np.random.default_rng(0))
+    assert boot.samples["a"].isna().all()
+    assert boot.n_failed == 12
+    assert boot.failure_counts().to_dict() == {"no frontier": 12}
+
+
+def test_too_few_envelope_points_is_a_fit_error():
+    """Issue 13 (runtime failures raise FitError): a fit window the envelope does not reach."""
+    curves = synthetic_training_curves(LAW, SIZES[::8], 1e20)
+    with pytest.raises(FitError, match="at least 2 envelope points") as info:
+        fit_approach1(curves, flops_min=1e21, flops_max=1e22)
+    assert info.value.reason == "too few envelope points"
+    assert not isinstance(info.value, ValueError)

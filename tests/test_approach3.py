@@ -359,8 +359,8 @@ def test_rejects_bad_inputs(clean, full_fit):
         approach3_objective(np.zeros(5), np.log(n), np.log(d)[:-1], np.log(loss)[:-1])
     with pytest.raises(ValueError, match="method"):
         bootstrap_approach3(n, d, loss, 2, np.random.default_rng(0), method="jackknife")
-    with pytest.raises(ValueError, match="rng"):
-        bootstrap_approach3(n, d, loss, 2, None, full_fit=full_fit)
+    with pytest.raises(TypeError, match="rng"):  # None is the default seed; a float is not
+        bootstrap_approach3(n, d, loss, 2, 4.2, full_fit=full_fit)
     with pytest.raises(ValueError, match="full_fit"):
         bootstrap_approach3(
             n[:-1], d[:-1], loss[:-1], 2, np.random.default_rng(0), full_fit=full_fit

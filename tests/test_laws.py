@@ -213,8 +213,6 @@ def test_bad_inputs_name_the_argument():
         PowerLawFrontier(coefficient=1.0, exponent=np.nan)
     with pytest.raises(ValueError, match="name must be a string"):
         PowerLawFrontier(coefficient=1.0, exponent=0.5, name=3)
-    with pytest.raises(ValueError, match="exponent < 1"):
-        PowerLawFrontier(coefficient=1.0, exponent=1.2).flops_for_d_opt(1e9)
     with pytest.raises(ValueError, match="flops must be strictly positive"):
         PowerLawFrontier.from_anchor(1e9, -1e20, 0.5)
 
@@ -231,3 +229,37 @@ def test_params_lists_constants_and_exponents():
     params = law.params()
     assert list(params) == ["E", "A", "B", "alpha", "beta", "a", "b"]
     assert params["a"] == pytest.approx(0.28 / 0.62) and params["b"] == pytest.approx(0.34 / 0.62)
+
+
+# --- issue 13: no silent wrong answers --------------------------------------------------------
+
+
+def test_an_array_constant_is_refused_naming_it():
+    """Issue 13, errors: ParametricLoss(E=array) failed inside numpy, naming nothing."""
+    with pytest.raises(ValueError, match=r"E must be a scalar.*shape \(2,\)"):
+        ParametricLoss(E=np.array([1.6, 1.7]), A=406.4, B=410.7, alpha=0.34, beta=0.28)
+
+
+def test_a_frontier_exponent_of_one_or_more_is_refused():
+    """Issue 13, errors: a frontier exponent above 1 passed (D_opt would fall with compute)."""
+    for exponent in (1.0, 1.2):
+        with pytest.raises(ValueError, match=r"exponent must lie in \(0, 1\)"):
+            PowerLawFrontier(coefficient=1.0, exponent=exponent)
+
+
+def test_booleans_are_not_sizes_in_a_law():
+    """Issue 13, errors: bools passed as sizes."""
+    with pytest.raises(TypeError, match="n_params must be numeric, got a boolean"):
+        LAWS["rounded"].loss(True, 1e9)
+
+
+def test_tokens_per_param_at_a_huge_budget_is_computed_in_log_space():
+    """Issue 13, errors: PowerLawFrontier.tokens_per_param(1e308) returned 0.0 (N^2 overflowed)."""
+    kaplan = PowerLawFrontier.kaplan2020()
+    log10_expected = (1 - 2 * kaplan.exponent) * 308 - np.log10(6 * kaplan.coefficient**2)
+    value = kaplan.tokens_per_param(1e308)
+    assert value > 0
+    assert np.log10(value) == pytest.approx(log10_expected, rel=1e-12)
+    # Where the answer itself is not a finite float, refuse instead of returning inf.
+    with pytest.raises(ValueError, match=r"flops_for_n_opt.*overflows"):
+        kaplan.flops_for_n_opt(1e300)

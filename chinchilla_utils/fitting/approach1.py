@@ -26,8 +26,9 @@ import pandas as pd
 from chinchilla_utils._validation import as_positive, check_frame
 from chinchilla_utils.constants import CHINCHILLA_FLOPS
 
-from .bootstrap import BootstrapResult, progress_iter, resample_indices
-from .powerlaw import PowerLawFit, fit_power_law
+from .bootstrap import NOT_FAILED, BootstrapResult, progress_iter, resample_indices
+from .errors import FitError
+from .powerlaw import PowerLawFit, check_frontier_exponent, fit_power_law
 
 if TYPE_CHECKING:
     from ..laws import PowerLawFrontier
@@ -233,6 +234,31 @@ def _fit_range(
     return (log_grid >= lo - 1e-12) & (log_grid <= hi + 1e-12)
 
 
+_NO_FRONTIER_HINT = "widen the fitted FLOP range or add sizes"
+
+
+def _check_enough_points(
+    n_points: int,
+    flops_min: float | None,
+    flops_max: float | None,
+    min_competing: int,
+    flops: Any,
+) -> None:
+    """FitError ``"too few envelope points"`` unless at least 2 envelope points are fitted."""
+    if n_points >= 2:
+        return
+    span = (
+        f"the envelope spans {np.min(flops):.3g} to {np.max(flops):.3g} FLOPs"
+        if np.size(flops)
+        else "the envelope is empty"
+    )
+    raise FitError(
+        f"Approach 1 needs at least 2 envelope points in [{flops_min!r}, {flops_max!r}] FLOPs "
+        f"reached by at least {min_competing} runs, got {n_points}; {span}",
+        reason="too few envelope points",
+    )
+
+
 def fit_approach1(
     curves: pd.DataFrame,
     n_grid: int = N_GRID,
@@ -266,7 +292,10 @@ def fit_approach1(
     ------
     ValueError : malformed ``curves`` (missing columns, non-positive or non-finite values,
         a run with one point, several sizes or repeated FLOP values), an empty or inverted
-        FLOP range, fewer than 2 envelope points in it, or a fitted ``a <= 0``.
+        FLOP range.
+    FitError : fewer than 2 envelope points in the range (reason
+        ``"too few envelope points"``), or a fitted ``a`` outside (0, 1) (reason
+        ``"no frontier"``).
     """
     min_competing = _check_min_competing(min_competing)
     prepared = _prepare(curves, n_grid, smooth)
@@ -275,19 +304,10 @@ def fit_approach1(
     in_range &= envelope["n_runs_competing"].to_numpy() >= min_competing
     envelope["fitted"] = in_range
     fitted = envelope[in_range]
-    if len(fitted) < 2:
-        raise ValueError(
-            f"Approach 1 needs at least 2 envelope points in [{flops_min!r}, {flops_max!r}] FLOPs "
-            f"reached by at least {min_competing} runs, got {len(fitted)}; the envelope spans "
-            f"{envelope['flops'].min():.3g} to {envelope['flops'].max():.3g} FLOPs"
-        )
+    _check_enough_points(len(fitted), flops_min, flops_max, min_competing, envelope["flops"])
     n_fit = fit_power_law(fitted["flops"], fitted["n_params"])
     d_fit = fit_power_law(fitted["flops"], fitted["n_tokens"])
-    if n_fit.exponent <= 0:
-        raise ValueError(
-            f"Approach 1 fitted N_opt ∝ C^{n_fit.exponent:.3g}: the envelope's size does not grow "
-            "with compute over the fitted range, so there is no frontier; widen the range or add sizes"
-        )
+    check_frontier_exponent(n_fit.exponent, "Approach 1", _NO_FRONTIER_HINT)
     winners = fitted.drop_duplicates("run_id").sort_values("n_params")
     return Approach1Result(
         a=n_fit.exponent,
@@ -359,9 +379,10 @@ def bootstrap_approach1(
 
     Returns
     -------
-    BootstrapResult with samples columns ``a``, ``b``, ``n_opt``, ``tokens_per_param``; a
-    resample leaving fewer than 2 distinct envelope FLOP values in range is a failure (NaN,
-    counted in ``summary.n_failed``).
+    BootstrapResult with samples columns ``a``, ``b``, ``n_opt``, ``tokens_per_param``. A
+    resample that :func:`fit_approach1` would refuse (fewer than 2 envelope points in range,
+    or ``a`` outside (0, 1)) is a failure: a row of NaN, counted in ``summary.n_failed``, its
+    reason in ``failure_reason``.
     """
     min_competing = _check_min_competing(min_competing)
     prepared = _prepare(curves, n_grid, smooth)
@@ -377,16 +398,22 @@ def bootstrap_approach1(
     )
     columns = ["a", "b", "n_opt", "tokens_per_param"]
     samples = np.full((len(indices), len(columns)), np.nan)
+    reasons = [NOT_FAILED] * len(indices)
     for i, idx in enumerate(progress_iter(indices, len(indices), "Approach 1 bootstrap", progress)):
         winners, _, _ = _envelope_indices(log_loss[idx])
         n_competing = np.isfinite(log_loss[np.unique(idx)]).sum(axis=0)
         cols = np.flatnonzero(n_competing >= min_competing)
         rows = idx[winners[cols]]
         x = log_grid[cols]
-        a, intercept = _slope_intercept(x, log_n[rows])
-        b, _ = _slope_intercept(x, log_tokens[rows, cols])
-        if not np.isfinite(a):
+        # The same refusals as fit_approach1, so a resample fails exactly when its fit would.
+        try:
+            _check_enough_points(cols.size, flops_min, flops_max, min_competing, 10.0**x)
+            a, intercept = _slope_intercept(x, log_n[rows])
+            check_frontier_exponent(a, "Approach 1", _NO_FRONTIER_HINT)
+        except FitError as err:
+            reasons[i] = err.reason
             continue
+        b, _ = _slope_intercept(x, log_tokens[rows, cols])
         log_n_opt = intercept + a * log_ratio
         samples[i] = [
             a,
@@ -395,4 +422,6 @@ def bootstrap_approach1(
             10.0 ** (log_ratio - np.log10(6.0) - 2 * log_n_opt),
         ]
     frame = pd.DataFrame(samples, columns=columns)
-    return BootstrapResult.from_samples(frame, method, n_resamples, fraction, unit="runs")
+    return BootstrapResult.from_samples(
+        frame, method, n_resamples, fraction, unit="runs", failure_reason=reasons
+    )

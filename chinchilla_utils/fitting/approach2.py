@@ -19,11 +19,19 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from chinchilla_utils._validation import as_positive, check_frame, check_same_shape
+from chinchilla_utils._validation import (
+    as_flag_column,
+    as_numeric_column,
+    as_positive,
+    check_exact_groups,
+    check_frame,
+    check_same_shape,
+)
 from chinchilla_utils.constants import CHINCHILLA_FLOPS
 
-from .bootstrap import BootstrapResult, progress_iter, resample_indices
-from .powerlaw import PowerLawFit, fit_power_law
+from .bootstrap import NOT_FAILED, BootstrapResult, progress_iter, resample_indices
+from .errors import FitError
+from .powerlaw import PowerLawFit, check_frontier_exponent, fit_power_law
 
 if TYPE_CHECKING:
     from ..laws import PowerLawFrontier
@@ -42,18 +50,22 @@ __all__ = [
 #: Fewest distinct model sizes that determine a parabola.
 MIN_SIZES = 3
 
+#: A parabola is flat (refused) when its rise across the sampled sizes, ``|c2| (w/2)^2`` for
+#: ``w`` the width of the sampled ``ln N`` range, is at most this fraction of the loss scale.
+#: Round-off alone gives about 1e-16 (equal losses fitted "ok" with c2 = 2.4e-16); the
+#: shallowest real profile worth a vertex rises far more than 1e-8 of the loss.
+FLAT_RTOL = 1e-8
 
-class ParabolaError(ValueError):
+
+class ParabolaError(FitError):
     """An iso-FLOP parabola that does not locate a minimum inside the sampled sizes.
 
-    ``reason`` is a short code (``"opens downward"``, ``"vertex outside sampled sizes"``,
-    ``"fewer than 3 distinct sizes"``) that :func:`fit_approach2` writes into its
-    ``status`` column; the message gives the budget and the numbers.
+    A :class:`~chinchilla_utils.fitting.errors.FitError`: the input was valid, the profile
+    simply has no usable minimum. ``reason`` is a short code (``"opens downward"``,
+    ``"flat"``, ``"vertex outside sampled sizes"``, ``"fewer than 3 distinct sizes"``) that
+    :func:`fit_approach2` writes into its ``status`` column; the message gives the budget and
+    the numbers.
     """
-
-    def __init__(self, message: str, reason: str):
-        super().__init__(message)
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -113,7 +125,9 @@ def fit_isoflop_parabola(
     Raises
     ------
     ParabolaError : fewer than 3 distinct sizes; the parabola opens downward (``c2 <= 0``, no
-        minimum); or the vertex lies outside ``[min N, max N]`` (an extrapolated optimum).
+        minimum); it is flat (its rise across the sampled sizes is within :data:`FLAT_RTOL`
+        of the loss scale, either sign: round-off, not a minimum); or the vertex lies outside
+        ``[min N, max N]`` (an extrapolated optimum).
     ValueError : non-finite or non-positive inputs, or mismatched shapes.
     """
     n_arr = as_positive("n_params", n_params)
@@ -133,9 +147,19 @@ def fit_isoflop_parabola(
     x_mean = float(x.mean())
     c2, c1c, c0c = np.polyfit(x - x_mean, loss_arr, 2)
     c2, c1c, c0c = float(c2), float(c1c), float(c0c)
-    if c2 <= 0:
+    # Flatness first: round-off gives |c2| ~ 1e-16 of either sign on equal losses.
+    rise = c2 * (np.ptp(x) / 2) ** 2
+    loss_scale = float(np.max(np.abs(loss_arr)))
+    if abs(rise) <= FLAT_RTOL * loss_scale:
         raise ParabolaError(
-            f"{label}: the parabola of loss against ln N opens downward (c2 = {c2:.3g} <= 0), "
+            f"{label}: the profile is flat: the parabola rises {rise:.3g} nats across the "
+            f"sampled sizes (c2 = {c2:.3g}), within {FLAT_RTOL:g} of the loss scale "
+            f"{loss_scale:.3g}, which round-off alone can produce; it locates no minimum",
+            reason="flat",
+        )
+    if c2 < 0:
+        raise ParabolaError(
+            f"{label}: the parabola of loss against ln N opens downward (c2 = {c2:.3g} < 0), "
             f"so it has no minimum; sizes {n_arr.min():.3g} to {n_arr.max():.3g} parameters",
             reason="opens downward",
         )
@@ -182,8 +206,7 @@ class Approach2Result:
         ``n_sizes``, ``n_opt`` (parameters), ``d_opt`` (tokens), ``loss_opt`` (nats),
         ``curvature``, ``status`` (``"ok"`` or the short reason it was refused) and ``message``.
     n_fit, d_fit : power-law fits of ``n_opt`` and ``d_opt`` against budget over the ``ok`` rows.
-    frontier : ``n_fit`` as a :class:`~chinchilla_utils.laws.PowerLawFrontier` (None only
-        inside the bootstrap, which skips it).
+    frontier : ``n_fit`` as a :class:`~chinchilla_utils.laws.PowerLawFrontier`.
     parabolas : accepted :class:`ParabolaFit` per budget (for plotting).
     n_points_used : points that entered a parabola fit.
     n_rows_without_budget : rows whose budget was NaN (not on any iso-FLOP slice), excluded.
@@ -195,7 +218,7 @@ class Approach2Result:
     per_budget: pd.DataFrame
     n_fit: PowerLawFit
     d_fit: PowerLawFit
-    frontier: PowerLawFrontier | None
+    frontier: PowerLawFrontier
     parabolas: dict[float, ParabolaFit] = field(default_factory=dict)
     n_points_used: int = 0
     n_rows_without_budget: int = 0
@@ -218,17 +241,19 @@ def _usable_points(
     """Rows that belong to a budget and are not excluded, plus how many of each were dropped."""
     columns = [flops_col, n_col, loss_col] + ([exclude_col] if exclude_col else [])
     check_frame("points", points, columns)
-    budget = pd.to_numeric(points[flops_col], errors="coerce")
-    no_budget = budget.isna().to_numpy()
+    # Missing budgets (NaN) mean "on no iso-FLOP slice"; text that is not a number is an error.
+    budget = as_numeric_column(flops_col, points[flops_col], points.index)
+    no_budget = np.isnan(budget)
     excluded = (
-        points[exclude_col].fillna(False).astype(bool).to_numpy()
+        as_flag_column(exclude_col, points[exclude_col], points.index)
         if exclude_col
         else np.zeros(len(points), dtype=bool)
     )
     keep = ~no_budget & ~excluded
+    check_exact_groups(flops_col, budget[keep])
     used = pd.DataFrame(
         {
-            "budget": as_positive(flops_col, budget.to_numpy(dtype=float)[keep]),
+            "budget": as_positive(flops_col, budget[keep]),
             "n_params": as_positive(n_col, points[n_col].to_numpy()[keep]),
             "loss": as_positive(loss_col, points[loss_col].to_numpy()[keep]),
         }
@@ -236,8 +261,8 @@ def _usable_points(
     return used, int(no_budget.sum()), int((excluded & ~no_budget).sum())
 
 
-def _fit_clean(used: pd.DataFrame, name: str | None) -> Approach2Result:
-    """Fit validated points; ``name=None`` skips the frontier (bootstrap resamples)."""
+def _fit_clean(used: pd.DataFrame, name: str) -> Approach2Result:
+    """Fit validated points: the point fit and every bootstrap resample run exactly this."""
     rows, parabolas = [], {}
     for budget, group in used.groupby("budget", sort=True):
         budget = float(budget)
@@ -276,20 +301,15 @@ def _fit_clean(used: pd.DataFrame, name: str | None) -> Approach2Result:
             if rows
             else ""
         )
-        raise ValueError(
+        raise FitError(
             f"Approach 2 needs at least 2 budgets with an accepted parabola for the power laws, "
-            f"got {len(ok)} of {len(per_budget)} ({reasons or 'no budgets'})"
+            f"got {len(ok)} of {len(per_budget)} ({reasons or 'no budgets'})",
+            reason="too few budgets",
         )
     n_fit = fit_power_law(ok["budget"], ok["n_opt"])
     d_fit = fit_power_law(ok["budget"], ok["d_opt"])
-    frontier = None
-    if name is not None:
-        if n_fit.exponent <= 0:
-            raise ValueError(
-                f"Approach 2 fitted N_opt ∝ C^{n_fit.exponent:.3g}: the optimal size does not "
-                "grow with compute, so there is no frontier; check the per-budget vertices"
-            )
-        frontier = n_fit.to_frontier(name=name)
+    check_frontier_exponent(n_fit.exponent, "Approach 2", "check the per-budget vertices")
+    frontier = n_fit.to_frontier(name=name)
     return Approach2Result(
         a=n_fit.exponent,
         b=d_fit.exponent,
@@ -332,7 +352,11 @@ def fit_approach2(
 
     Raises
     ------
-    ValueError : missing columns, invalid values, or fewer than 2 accepted budgets.
+    ValueError : missing columns; invalid values (a budget cell that is not a number, an
+        exclude flag that is not a boolean: the message names the first bad row; budgets
+        closer than 1e-6 relative, which would split one iso-FLOP profile in two).
+    FitError : fewer than 2 accepted budgets (reason ``"too few budgets"``), or a fitted
+        ``a`` outside (0, 1) (reason ``"no frontier"``).
     """
     used, n_no_budget, n_excluded = _usable_points(points, flops_col, n_col, loss_col, exclude_col)
     result = _fit_clean(used, name)
@@ -375,21 +399,24 @@ def bootstrap_approach2(
     Returns
     -------
     BootstrapResult with samples columns ``a``, ``b``, ``n_opt`` (parameters at
-    ``flops_for_ratio``), ``tokens_per_param`` and ``n_budgets_refused``. A resample left with
-    fewer than 2 accepted budgets is a failure: a row of NaN, counted in ``summary.n_failed``.
+    ``flops_for_ratio``), ``tokens_per_param`` and ``n_budgets_refused``. A resample that
+    :func:`fit_approach2` would refuse (fewer than 2 accepted budgets, or no frontier) is a
+    failure: a row of NaN, counted in ``summary.n_failed``, its reason in ``failure_reason``.
     """
     used, _, _ = _usable_points(points, flops_col, n_col, loss_col, exclude_col)
     flops_ratio = CHINCHILLA_FLOPS if flops_for_ratio is None else flops_for_ratio
     flops_ratio = float(as_positive("flops_for_ratio", flops_ratio))
     indices = resample_indices(len(used), n_resamples, rng, method=method, fraction=fraction)
     columns = ["a", "b", "n_opt", "tokens_per_param", "n_budgets_refused"]
-    rows = []
+    rows, reasons = [], []
     for idx in progress_iter(indices, len(indices), "Approach 2 bootstrap", progress):
         try:
-            res = _fit_clean(used.iloc[idx], None)
-        except ValueError:
+            res = _fit_clean(used.iloc[idx], "resample")
+        except FitError as err:
             rows.append(dict.fromkeys(columns, np.nan))
+            reasons.append(err.reason)
             continue
+        reasons.append(NOT_FAILED)
         n_opt = float(res.n_fit.predict(flops_ratio))
         rows.append(
             {
@@ -401,4 +428,6 @@ def bootstrap_approach2(
             }
         )
     samples = pd.DataFrame(rows, columns=columns)
-    return BootstrapResult.from_samples(samples, method, n_resamples, fraction, unit="points")
+    return BootstrapResult.from_samples(
+        samples, method, n_resamples, fraction, unit="points", failure_reason=reasons
+    )
