@@ -224,9 +224,7 @@ def resample_indices(
     if method == "replacement":
         return generator.integers(0, n_items, size=(n_resamples, n_items))
     k = max(2, int(round(check_fraction(fraction) * n_items)))
-    return np.stack(
-        [generator.choice(n_items, size=k, replace=False) for _ in range(n_resamples)]
-    )
+    return np.stack([generator.choice(n_items, size=k, replace=False) for _ in range(n_resamples)])
 
 
 def percentile_summary(
