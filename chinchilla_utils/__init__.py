@@ -11,6 +11,7 @@ it on their own runs:
 - ``datasets.epoch_ai``: Epoch AI's 245 points from the paper's Figure 4 (not shipped).
 - ``datasets.sweep``: the book's laptop training sweep (shipped results).
 - ``fitting.errors``: ``FitError``, a fit that fails at run time.
+- ``fitting.inputs``: the one input shape of the fits (a tidy table of runs, or arrays).
 - ``fitting.powerlaw``: power laws in log-log space.
 - ``fitting.bootstrap``: resampling shared by the three approaches.
 - ``fitting.synthetic``: runs drawn from a known law, for tests and exercises.

@@ -39,3 +39,38 @@ def test_n_resamples_of_the_wrong_type_names_the_argument(n_resamples):
 def test_n_resamples_below_one_is_refused():
     with pytest.raises(ValueError, match="n_resamples must be at least 1, got 0"):
         resample_indices(10, 0, np.random.default_rng(0))
+
+
+def test_the_bootstraps_share_one_signature_of_defaults():
+    """Issue 7 item 3: the same arguments with the same defaults across the approaches."""
+    import inspect
+
+    from chinchilla_utils.constants import CHINCHILLA_FLOPS
+    from chinchilla_utils.fitting.approach1 import bootstrap_approach1
+    from chinchilla_utils.fitting.approach2 import bootstrap_approach2
+
+    expected = {
+        "n_resamples": 100,
+        "method": "subsample",
+        "fraction": 0.8,
+        "flops_for_ratio": CHINCHILLA_FLOPS,
+        "rng": None,
+        "progress": False,
+    }
+    for bootstrap in (bootstrap_approach1, bootstrap_approach2):
+        params = inspect.signature(bootstrap).parameters
+        assert list(params)[0] == "data"
+        defaults = {name: params[name].default for name in expected}
+        assert defaults == expected, bootstrap.__name__
+        assert all(params[name].kind is inspect.Parameter.KEYWORD_ONLY for name in expected)
+
+
+def test_as_generator_accepts_a_generator_a_seed_or_none():
+    from chinchilla_utils.fitting.bootstrap import DEFAULT_SEED, as_generator
+
+    gen = np.random.default_rng(1)
+    assert as_generator(gen) is gen
+    assert as_generator(7).integers(1000) == np.random.default_rng(7).integers(1000)
+    assert as_generator(None).integers(1000) == np.random.default_rng(DEFAULT_SEED).integers(1000)
+    with pytest.raises(ValueError, match="seed must be >= 0"):
+        as_generator(-1)

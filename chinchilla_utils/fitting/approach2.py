@@ -23,21 +23,29 @@ from chinchilla_utils._validation import (
     as_flag_column,
     as_numeric_column,
     as_positive,
+    as_scalar,
     check_exact_groups,
-    check_frame,
     check_same_shape,
 )
 from chinchilla_utils.constants import CHINCHILLA_FLOPS
 
-from .bootstrap import NOT_FAILED, BootstrapResult, progress_iter, resample_indices
+from .bootstrap import (
+    DEFAULT_FRACTION,
+    DEFAULT_METHOD,
+    DEFAULT_N_RESAMPLES,
+    NOT_FAILED,
+    BootstrapResult,
+    progress_iter,
+    resample_indices,
+)
 from .errors import FitError
+from .inputs import Column, runs_table, source_label
 from .powerlaw import PowerLawFit, check_frontier_exponent, fit_power_law
 
 if TYPE_CHECKING:
     from ..laws import PowerLawFrontier
 
 __all__ = [
-    "CHINCHILLA_FLOPS",
     "Approach2Result",
     "ParabolaError",
     "ParabolaFit",
@@ -210,7 +218,7 @@ class Approach2Result:
     parabolas : accepted :class:`ParabolaFit` per budget (for plotting).
     n_points_used : points that entered a parabola fit.
     n_rows_without_budget : rows whose budget was NaN (not on any iso-FLOP slice), excluded.
-    n_rows_excluded : rows flagged by ``exclude_col``, excluded.
+    n_rows_excluded : rows flagged by ``exclude``, excluded.
     """
 
     a: float
@@ -236,26 +244,34 @@ class Approach2Result:
 
 
 def _usable_points(
-    points: pd.DataFrame, flops_col: str, n_col: str, loss_col: str, exclude_col: str | None
+    data: pd.DataFrame | None,
+    budget: Column,
+    n_params: Column,
+    loss: Column,
+    exclude: Column,
 ) -> tuple[pd.DataFrame, int, int]:
     """Rows that belong to a budget and are not excluded, plus how many of each were dropped."""
-    columns = [flops_col, n_col, loss_col] + ([exclude_col] if exclude_col else [])
-    check_frame("points", points, columns)
+    table = runs_table(
+        data, {"budget": budget, "n_params": n_params, "loss": loss, "exclude": exclude}
+    )
+    labels = {q: source_label(q, spec) for q, spec in (("budget", budget), ("exclude", exclude))}
     # Missing budgets (NaN) mean "on no iso-FLOP slice"; text that is not a number is an error.
-    budget = as_numeric_column(flops_col, points[flops_col], points.index)
-    no_budget = np.isnan(budget)
+    budgets = as_numeric_column(labels["budget"], table["budget"], table.index)
+    no_budget = np.isnan(budgets)
     excluded = (
-        as_flag_column(exclude_col, points[exclude_col], points.index)
-        if exclude_col
-        else np.zeros(len(points), dtype=bool)
+        as_flag_column(labels["exclude"], table["exclude"], table.index)
+        if "exclude" in table
+        else np.zeros(len(table), dtype=bool)
     )
     keep = ~no_budget & ~excluded
-    check_exact_groups(flops_col, budget[keep])
+    check_exact_groups(labels["budget"], budgets[keep])
     used = pd.DataFrame(
         {
-            "budget": as_positive(flops_col, budget[keep]),
-            "n_params": as_positive(n_col, points[n_col].to_numpy()[keep]),
-            "loss": as_positive(loss_col, points[loss_col].to_numpy()[keep]),
+            "budget": as_positive(labels["budget"], budgets[keep]),
+            "n_params": as_positive(
+                source_label("n_params", n_params), table["n_params"].to_numpy()[keep]
+            ),
+            "loss": as_positive(source_label("loss", loss), table["loss"].to_numpy()[keep]),
         }
     )
     return used, int(no_budget.sum()), int((excluded & ~no_budget).sum())
@@ -323,26 +339,29 @@ def _fit_clean(used: pd.DataFrame, name: str) -> Approach2Result:
 
 
 def fit_approach2(
-    points: pd.DataFrame,
-    flops_col: str = "budget",
-    n_col: str = "n_params",
-    loss_col: str = "loss",
-    exclude_col: str | None = None,
+    data: pd.DataFrame | None = None,
+    *,
+    budget: Column = "budget",
+    n_params: Column = "n_params",
+    loss: Column = "loss",
+    exclude: Column = None,
     name: str = "Approach 2",
 ) -> Approach2Result:
     """Fit Approach 2: one parabola per iso-FLOP budget, then power laws across budgets.
 
     Parameters
     ----------
-    points : one row per trained model, with its budget, size and final loss.
-    flops_col : column naming the budget (FLOPs) each point belongs to, e.g. ``"budget"`` for
-        synthetic data or ``"isoflop_budget"`` for :func:`chinchilla_utils.datasets.epoch_ai.load_epoch_points`.
-        Points are grouped on exact equality of this value; rows where it is NaN belong to no
-        budget and are excluded (counted in ``n_rows_without_budget``).
-    n_col : column of model sizes (parameters).
-    loss_col : column of final losses (nats).
-    exclude_col : optional boolean column (e.g. ``"outlier"``); rows where it is True are
-        excluded and counted in ``n_rows_excluded``.
+    data : one row per trained model (see :mod:`chinchilla_utils.fitting.inputs`), or None
+        when the quantities below are given as arrays.
+    budget : the budget (FLOPs) each run belongs to: a column of ``data`` (default
+        ``"budget"``; ``"isoflop_budget"`` for
+        :func:`chinchilla_utils.datasets.epoch_ai.load_epoch_points`) or an array. Runs are
+        grouped on exact equality of this value; a missing value (NaN or empty) puts a run on
+        no budget, and it is excluded (counted in ``n_rows_without_budget``).
+    n_params : model sizes (parameters), a column name or an array.
+    loss : final losses (nats), a column name or an array (the sweep's ``"final_val_loss"``).
+    exclude : optional flags (a column name such as ``"outlier"``, or a boolean array); rows
+        flagged True are excluded and counted in ``n_rows_excluded``.
     name : label for the returned frontier.
 
     Returns
@@ -352,49 +371,52 @@ def fit_approach2(
 
     Raises
     ------
-    ValueError : missing columns; invalid values (a budget cell that is not a number, an
-        exclude flag that is not a boolean: the message names the first bad row; budgets
-        closer than 1e-6 relative, which would split one iso-FLOP profile in two).
+    ValueError : missing columns; invalid values (a budget that is not a number, an exclude
+        flag that is not a boolean: the message names the first bad row; budgets closer than
+        1e-6 relative, which would split one iso-FLOP profile in two).
     FitError : fewer than 2 accepted budgets (reason ``"too few budgets"``), or a fitted
         ``a`` outside (0, 1) (reason ``"no frontier"``).
     """
-    used, n_no_budget, n_excluded = _usable_points(points, flops_col, n_col, loss_col, exclude_col)
+    used, n_no_budget, n_excluded = _usable_points(data, budget, n_params, loss, exclude)
     result = _fit_clean(used, name)
     return replace(result, n_rows_without_budget=n_no_budget, n_rows_excluded=n_excluded)
 
 
 def bootstrap_approach2(
-    points: pd.DataFrame,
-    n_resamples: int = 100,
-    rng: np.random.Generator | None = None,
-    method: str = "subsample",
-    fraction: float = 0.8,
-    flops_for_ratio: float | None = None,
-    flops_col: str = "budget",
-    n_col: str = "n_params",
-    loss_col: str = "loss",
-    exclude_col: str | None = None,
-    progress: bool | None = None,
+    data: pd.DataFrame | None = None,
+    *,
+    budget: Column = "budget",
+    n_params: Column = "n_params",
+    loss: Column = "loss",
+    exclude: Column = None,
+    n_resamples: int = DEFAULT_N_RESAMPLES,
+    method: str = DEFAULT_METHOD,
+    fraction: float = DEFAULT_FRACTION,
+    flops_for_ratio: float = CHINCHILLA_FLOPS,
+    rng: np.random.Generator | int | None = None,
+    progress: bool | None = False,
 ) -> BootstrapResult:
     """Bootstrap Approach 2 by resampling points from the pooled set.
 
     The resampled units are individual (size, loss) points drawn from all budgets together,
     not stratified per budget, as in the paper's variant (fit on a random 80% of the data, 100
-    times; see :mod:`chinchilla_utils.fitting.bootstrap`). Pooling lets a resample thin a budget until its parabola is refused,
-    which is part of the uncertainty. Rows without a budget or flagged by ``exclude_col`` are
-    removed before resampling.
+    times; see :mod:`chinchilla_utils.fitting.bootstrap`). Pooling lets a resample thin a
+    budget until its parabola is refused, which is part of the uncertainty. Rows without a
+    budget or flagged by ``exclude`` are removed before resampling.
 
     Parameters
     ----------
-    points, flops_col, n_col, loss_col, exclude_col : as for :func:`fit_approach2`.
-    n_resamples : number of resamples (the paper used 100).
-    rng : a seeded ``numpy.random.Generator`` (required); the same seed gives identical output.
+    data, budget, n_params, loss, exclude : as for :func:`fit_approach2`.
+    n_resamples : number of resamples (default 100, the paper's).
     method : ``"subsample"`` (default; the paper's variant, ``fraction`` of the points without
         replacement) or ``"replacement"`` (classic bootstrap).
-    fraction : subsample fraction in (0, 1].
+    fraction : subsample fraction in (0, 1] (default 0.8, the paper's).
     flops_for_ratio : budget (FLOPs) at which to report ``n_opt`` and ``tokens_per_param``;
-        default :data:`CHINCHILLA_FLOPS` (5.88e23).
-    progress : tqdm bar on/off; None shows one only when interactive.
+        default :data:`~chinchilla_utils.constants.CHINCHILLA_FLOPS` (5.88e23).
+    rng : a ``numpy.random.Generator``, an integer seed, or None for the fixed default seed
+        (:data:`~chinchilla_utils.fitting.bootstrap.DEFAULT_SEED`); the same seed gives
+        identical output.
+    progress : tqdm bar on (True) or off (False, default); None shows one when interactive.
 
     Returns
     -------
@@ -403,9 +425,8 @@ def bootstrap_approach2(
     :func:`fit_approach2` would refuse (fewer than 2 accepted budgets, or no frontier) is a
     failure: a row of NaN, counted in ``summary.n_failed``, its reason in ``failure_reason``.
     """
-    used, _, _ = _usable_points(points, flops_col, n_col, loss_col, exclude_col)
-    flops_ratio = CHINCHILLA_FLOPS if flops_for_ratio is None else flops_for_ratio
-    flops_ratio = float(as_positive("flops_for_ratio", flops_ratio))
+    used, _, _ = _usable_points(data, budget, n_params, loss, exclude)
+    flops_ratio = as_scalar("flops_for_ratio", flops_for_ratio, positive=True)
     indices = resample_indices(len(used), n_resamples, rng, method=method, fraction=fraction)
     columns = ["a", "b", "n_opt", "tokens_per_param", "n_budgets_refused"]
     rows, reasons = [], []
