@@ -24,8 +24,10 @@ it on their own runs:
 
 The **book layer**, ``book``, holds what only the pages need: ``book.glue`` (the glue helper
 and the chapters' parameter check), ``book.plotting`` (figure style and recurring figures),
-``book.status``, ``book.tables``, ``book.projections``, ``book.compare``,
-``book.training_curves`` and ``book.evaluations``.
+``book.status``, ``book.tables``, ``book.projections`` (Tables 3 and A3 regenerated),
+``book.flops_tables`` (Tables A4 and A9 recounted), ``book.sweep_fits`` (the laptop sweep
+fitted once for every chapter), ``book.compare``, ``book.training_curves`` and
+``book.evaluations``.
 """
 
 __version__ = "0.1.0"

@@ -263,3 +263,37 @@ def test_tokens_per_param_at_a_huge_budget_is_computed_in_log_space():
     # Where the answer itself is not a finite float, refuse instead of returning inf.
     with pytest.raises(ValueError, match=r"flops_for_n_opt.*overflows"):
         kaplan.flops_for_n_opt(1e300)
+
+
+# --- the paper's frontiers, one construction (issue 7 item 2) ---------------------------------
+
+
+def test_paper_frontiers_reproduce_table2_and_the_67b_rows():
+    t2 = data.table2_exponents().set_index("approach")
+    one, two = PowerLawFrontier.paper("approach_1"), PowerLawFrontier.paper("approach_2")
+    assert (one.exponent, two.exponent) == (t2.loc["approach_1", "a"], t2.loc["approach_2", "a"])
+    # Table 3: 67B at Gopher's 5.76e23 FLOPs; Table A3, Approach 2: 67B at 6.88e23.
+    assert one.n_opt(5.76e23) == pytest.approx(6.7e10, rel=1e-12)
+    assert two.n_opt(6.88e23) == pytest.approx(6.7e10, rel=1e-12)
+    assert (one.name, two.name) == ("Approach 1 (paper)", "Approach 2 (paper)")
+
+
+def test_paper_frontier_table_fit_variant_is_the_line_through_the_rows():
+    one = PowerLawFrontier.paper("approach_1", variant="table_fit")
+    two = PowerLawFrontier.paper("approach_2", variant="table_fit")
+    # The exponents the printed rows imply (Table 2 prints 0.50 and 0.49).
+    assert one.exponent == pytest.approx(0.4981, abs=5e-5)
+    assert two.exponent == pytest.approx(0.4899, abs=5e-5)
+    # It misses the rounded Gopher row: 67.8B at 5.76e23 FLOPs instead of 67B.
+    assert one.n_opt(5.76e23) == pytest.approx(67.82e9, rel=1e-3)
+    with pytest.raises(ValueError, match="did you mean 'approach_1'"):
+        PowerLawFrontier.paper("approach1")
+    with pytest.raises(ValueError, match="did you mean 'anchored'"):
+        PowerLawFrontier.paper("approach_1", variant="anchor")
+
+
+def test_parametric_loss_paper_names_its_two_variants():
+    assert ParametricLoss.paper() == ParametricLoss.paper_unrounded()
+    assert ParametricLoss.paper("rounded") == ParametricLoss.paper_rounded()
+    with pytest.raises(ValueError, match="did you mean 'rounded'"):
+        ParametricLoss.paper("round")
