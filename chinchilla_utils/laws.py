@@ -228,13 +228,15 @@ class ParametricLoss:
 
         The inverse of :meth:`n_opt`; Tables 3 and A3 list it for 400M ... 10T parameters.
         """
-        n = as_positive("n_params", n_params)
-        return as_scalar_or_array(6.0 * (n / self.G) ** (1.0 / self.a))
+        log_n = np.log10(as_positive("n_params", n_params))
+        log_c = np.log10(6.0) + (log_n - np.log10(self.G)) / self.a
+        return _exp10_checked("n_params", log_c, "flops_for_n_opt")
 
     def flops_for_d_opt(self, n_tokens: Any) -> float | np.ndarray:
         """Budget in FLOPs at which ``n_tokens`` is the optimal data size: ``6 * (D*G)**(1/b)``."""
-        d = as_positive("n_tokens", n_tokens)
-        return as_scalar_or_array(6.0 * (d * self.G) ** (1.0 / self.b))
+        log_d = np.log10(as_positive("n_tokens", n_tokens))
+        log_c = np.log10(6.0) + (log_d + np.log10(self.G)) / self.b
+        return _exp10_checked("n_tokens", log_c, "flops_for_d_opt")
 
     def params(self) -> dict[str, float]:
         """``E, A, B, alpha, beta`` and the frontier exponents ``a, b`` as plain floats."""
@@ -293,8 +295,9 @@ class PowerLawFrontier:
     ) -> PowerLawFrontier:
         """The frontier with slope ``exponent`` that passes through ``(flops, n_params)``.
 
-        E.g. Approach 1 anchored on Table 3's Gopher row:
-        ``PowerLawFrontier.from_anchor(6.7e10, 5.76e23, 0.50, "Approach 1")``.
+        E.g. Approach 1 anchored on Table 3's Gopher row,
+        ``PowerLawFrontier.from_anchor(6.7e10, 5.76e23, 0.50, "Approach 1")``, which is what
+        :meth:`paper` builds from the shipped tables.
         """
         n = float(as_positive("n_params", n_params))
         c = float(as_positive("flops", flops))

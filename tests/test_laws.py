@@ -297,3 +297,11 @@ def test_parametric_loss_paper_names_its_two_variants():
     assert ParametricLoss.paper("rounded") == ParametricLoss.paper_rounded()
     with pytest.raises(ValueError, match="did you mean 'rounded'"):
         ParametricLoss.paper("round")
+
+
+def test_parametric_loss_budget_for_an_absurd_size_is_refused_not_inf():
+    """Issue 13, errors: overflow to inf, computed in log space or refused."""
+    law = ParametricLoss.paper()
+    assert law.flops_for_n_opt(1e13) == pytest.approx(6 * (1e13 / law.G) ** (1 / law.a))
+    with pytest.raises(ValueError, match=r"flops_for_n_opt overflows.*n_params"):
+        law.flops_for_n_opt(1e200)

@@ -8,8 +8,8 @@ import pytest
 
 from chinchilla_utils.book.projections import (
     PROJECTION_COLUMNS,
-    projection_max_rel_diff,
     SECTION34_COLUMNS,
+    projection_max_rel_diff,
     projection_table,
     section34_comparison,
 )
