@@ -25,6 +25,7 @@ from chinchilla_utils.fitting.approach3 import (
     paper_initial_grid,
 )
 from chinchilla_utils.fitting.bootstrap import resample_indices
+from chinchilla_utils.fitting.errors import FitError
 from chinchilla_utils.laws import ParametricLoss
 
 # Our fit on Epoch AI's 240 points (245 minus the 5 flagged outliers), paper settings
@@ -321,11 +322,12 @@ def test_bootstrap_is_deterministic_and_independent_of_jobs(clean, full_fit):
     assert not np.allclose(one.samples["alpha"], other.samples["alpha"])
 
 
-def test_bootstrap_with_low_max_iter_counts_failures(clean):
+def test_bootstrap_with_every_resample_failing_raises_fit_error(clean):
     small = np.array([[5.0, 5.0, 0.0, 0.5, 0.5], [10.0, 10.0, 0.5, 1.0, 1.0]])
     fit = fit_approach3(*clean, grid=small, max_iter=3)
-    boot = bootstrap_approach3(*clean, 5, np.random.default_rng(8), full_fit=fit, max_iter=3)
-    assert boot.summary.loc["alpha", "n_failed"] == 5
+    with pytest.raises(FitError, match="all 5 Approach 3 bootstrap resamples failed") as info:
+        bootstrap_approach3(*clean, 5, np.random.default_rng(8), full_fit=fit, max_iter=3)
+    assert info.value.reason == "all resamples failed"
 
 
 # -- errors -----------------------------------------------------------------------------
@@ -359,8 +361,10 @@ def test_rejects_bad_inputs(clean, full_fit):
         approach3_objective(np.zeros(5), np.log(n), np.log(d)[:-1], np.log(loss)[:-1])
     with pytest.raises(ValueError, match="method"):
         bootstrap_approach3(n, d, loss, 2, np.random.default_rng(0), method="jackknife")
-    with pytest.raises(ValueError, match="rng"):
-        bootstrap_approach3(n, d, loss, 2, None, full_fit=full_fit)
+    with pytest.raises(TypeError, match="rng"):
+        bootstrap_approach3(n, d, loss, 2, "seed", full_fit=full_fit)
+    with pytest.raises(TypeError, match="n_resamples"):
+        bootstrap_approach3(n, d, loss, 2.5, 0, full_fit=full_fit)
     with pytest.raises(ValueError, match="full_fit"):
         bootstrap_approach3(
             n[:-1], d[:-1], loss[:-1], 2, np.random.default_rng(0), full_fit=full_fit
