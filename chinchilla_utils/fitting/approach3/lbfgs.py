@@ -66,9 +66,30 @@ def _axpy(alpha, x, y):
         y[i] += alpha * x[i]
 
 
+@njit(inline="always", error_model="numpy")
+def _max_abs(v):
+    top = 0.0
+    for i in range(v.shape[0]):
+        top = max(top, abs(v[i]))
+    return top
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def _minimise_rows(
-    u0, x_n, x_d, log_loss, weights, weight_row, delta, max_iter, bounds, x_out, f_out, out_int
+    u0,
+    x_n,
+    x_d,
+    log_loss,
+    weights,
+    weight_row,
+    delta,
+    max_iter,
+    gtol,
+    ftol,
+    bounds,
+    x_out,
+    f_out,
+    out_int,
 ):
     """L-BFGS of each row of ``u0``; row ``k`` uses the point weights ``weights[weight_row[k]]``.
 
@@ -119,7 +140,7 @@ def _minimise_rows(
                     d[i] = -g[i]
                 slope = -_dot(g, g)
             if it == 0:
-                step = min(1.0, 1.0 / max(np.max(np.abs(g)), 1e-300))
+                step = min(1.0, 1.0 / max(_max_abs(g), 1e-300))
             else:
                 step = 1.0
             accepted = False
@@ -161,9 +182,9 @@ def _minimise_rows(
                     y_hist[slot] = 0.0
                     rho[slot] = 0.0
                 status = -1
-                if (f - f_new) <= FTOL * max(abs(f), abs(f_new)):
+                if (f - f_new) <= ftol * max(abs(f), abs(f_new)):
                     status = 1
-                if np.max(np.abs(g_try)) <= GTOL:
+                if _max_abs(g_try) <= gtol:
                     status = 0
                 x[:] = x_try
                 g[:] = g_try
@@ -214,6 +235,8 @@ class Problem:
         w = np.ones((1, n)) if weights is None else np.asarray(weights, dtype=float)
         self.weights = np.ascontiguousarray(np.hstack([w, np.zeros((w.shape[0], pad))]))
         self.delta = float(delta)
+        self.gtol = GTOL
+        self.ftol = FTOL
 
     def to_centred(self, theta: np.ndarray) -> np.ndarray:
         u = np.array(theta, dtype=float, copy=True)
@@ -246,6 +269,8 @@ class Problem:
             np.ascontiguousarray(rows, dtype=np.int64),
             self.delta,
             int(max_iter),
+            self.gtol,
+            self.ftol,
             self.bounds,
             x,
             f,
