@@ -19,13 +19,14 @@ export OMP_NUM_THREADS ?= 1
 BOOK_BUILD = $(BIN)/jupyter-book build . --toc book/_toc.yml -W -n --keep-going --all
 NBSTRIPOUT_KEYS = metadata.papermill cell.metadata.papermill cell.metadata.execution
 
-.PHONY: help venv book test test-fast sweep lint format strip screenshots clean
+.PHONY: help venv book test test-fast sweep manifest lint format strip screenshots clean
 
 help:
 	@echo "make book    build the site strictly into _build/html (creates .venv)"
 	@echo "make test    run every test: unit, notebooks (papermill), site (chromium)"
 	@echo "make test-fast  unit tests only (no notebook runs, no site build)"
 	@echo "make sweep   run the laptop training sweep (installs $(TORCH_SPEC))"
+	@echo "make manifest  rewrite data/MANIFEST.sha256 after a deliberate change to a data/ CSV"
 	@echo "make lint    ruff check + ruff format --check (Python and notebooks)"
 	@echo "make format  ruff format + ruff check --fix"
 	@echo "make strip   strip outputs and papermill metadata from notebooks"
@@ -66,6 +67,11 @@ test-fast: $(VENV)/.stamp-dev
 
 sweep: $(VENV)/.stamp-sweep
 	$(BIN)/python -m chinchilla_utils.sweep --plan book --jobs $(JOBS)
+
+# The SHA-256 of every shipped CSV, checked on load: rewrite it after changing a table on
+# purpose, and commit it with the change (the sweep's results are recorded by sweep_meta.json).
+manifest: $(VENV)/.stamp-book
+	$(BIN)/python -m chinchilla_utils.datasets._files data
 
 lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff check .
