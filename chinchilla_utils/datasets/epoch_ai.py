@@ -121,10 +121,10 @@ class BoundedDownloader:
     read_timeout_s
         Seconds one socket read may wait (> 0).
 
-    Raises (when called)
-    --------------------
+    Raises
+    ------
     DataUnavailableError
-        The download failed (offline, an HTTP error), ran past its deadline or exceeded the
+        When called: the download failed (offline, an HTTP error), ran past its deadline or exceeded the
         cap; the message says where to put the file by hand, as for an offline machine.
     """
 

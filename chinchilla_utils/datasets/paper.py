@@ -10,7 +10,7 @@ the paper contradicts itself; the ``source`` and ``note`` columns of each row sa
 thing row by row.
 
 :func:`load_table` reads any of them by name, checks its SHA-256 against ``data/MANIFEST.sha256``
-(see :mod:`~chinchilla_utils.datasets._files`) and its columns against the expected ones
+(see ``chinchilla_utils.datasets._files``) and its columns against the expected ones
 (``_SCHEMAS``); the named loaders below are the ones the chapters use. Text columns
 (``source``, ``note``, ``value_text`` and the label columns) always come back as ``str``, with
 ``""`` where the paper prints nothing, so ``df.note != ""`` finds the rows with a caveat.
