@@ -49,7 +49,7 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import huber, logsumexp
 
-from chinchilla_utils.epoch import load_epoch_points
+from chinchilla_utils.datasets.epoch_ai import load_epoch_points
 from chinchilla_utils.fitting.approach3 import (
     PAPER_GRID_AXES,
     bootstrap_approach3,
@@ -114,7 +114,7 @@ def cold_first_fit_seconds() -> float:
     """Wall time of a first fit in a fresh process with an empty numba cache (it compiles)."""
     code = (
         "import time; t = time.perf_counter()\n"
-        "from chinchilla_utils.epoch import load_epoch_points\n"
+        "from chinchilla_utils.datasets.epoch_ai import load_epoch_points\n"
         "from chinchilla_utils.fitting.approach3 import fit_approach3\n"
         "df = load_epoch_points(); t0 = time.perf_counter()\n"
         "fit_approach3(df[~df['outlier']])\n"

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from chinchilla_utils.fitting.approach2 import CHINCHILLA_FLOPS
+from chinchilla_utils.constants import CHINCHILLA_FLOPS
 from chinchilla_utils.fitting.approach3 import (
     DEFAULT_SEED,
     PAPER_GRID_AXES,

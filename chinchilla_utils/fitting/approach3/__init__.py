@@ -34,7 +34,7 @@ Units: ``n_params`` in parameters, ``n_tokens`` in training tokens, ``loss`` in 
 
 from __future__ import annotations
 
-from ..approach2 import CHINCHILLA_FLOPS
+from ...constants import CHINCHILLA_FLOPS
 from ._data import RUN_COLUMNS
 from .bootstrap import DEFAULT_SEED, SAMPLE_COLUMNS, bootstrap_approach3
 from .fit import fit_approach3

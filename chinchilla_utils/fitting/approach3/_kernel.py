@@ -9,7 +9,7 @@ Where the time goes, and why the exp and log here are our own: a fit of 4,500 st
 evaluates about 1e8 (start, run) pairs, each needing two exponentials and a logarithm. The
 C library's ``exp`` and ``log`` are scalar calls that the compiler cannot vectorise; the
 versions below are branch-free polynomials that it can (8 runs at a time with AVX-512),
-tested against :mod:`math` in the test suite: ``exp`` to 1 ulp, ``log`` to 3 ulp relative
+tested against ``math`` in the test suite: ``exp`` to 1 ulp, ``log`` to 3 ulp relative
 and 2.2e-16 absolute (1 ulp of the log-losses, which lie between 0.5 and 2):
 
 * ``exp(x)``: ``x = k ln 2 + r`` with ``k`` the nearest integer to ``x / ln 2`` (Cody and
@@ -147,7 +147,7 @@ def _lane_sum(v, n):
 def objective_gradient(u, x_n, x_d, log_loss, weights, delta, bounds, grad, work):
     """Weighted summed objective at ``u`` (5,), its gradient written to ``grad`` (5,).
 
-    ``x_n, x_d, log_loss, weights`` are padded to a multiple of :data:`LANES` (padding
+    ``x_n, x_d, log_loss, weights`` are padded to a multiple of ``LANES`` (padding
     weighs 0); ``bounds = (min x_n, max x_n, min x_d, max x_d)`` over the real runs;
     ``work`` is a ``(6, n)`` scratch array.
     """

@@ -2,7 +2,7 @@
 
 Resampling becomes per-run weights (counts for sampling with replacement, 0/1 for
 subsampling), so every resample shares the same ``(N, D, L)`` arrays, and all
-(resample, start) pairs run through the compiled L-BFGS of :mod:`.lbfgs` as rows of one
+(resample, start) pairs run through the compiled L-BFGS of ``.lbfgs`` as rows of one
 batch, in chunks spread over threads. Each resample starts from a handful of good points (the
 full-data optimum plus the grid starts that led to the best distinct local minima), not from
 all 4,500: see :func:`bootstrap_approach3`.
@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..._validation import as_positive, check_choice
-from ..approach2 import CHINCHILLA_FLOPS
+from ...constants import CHINCHILLA_FLOPS
 from ..bootstrap import BootstrapResult, resample_indices
 from ..errors import FitError
 from ._data import log_runs
@@ -33,7 +33,7 @@ DEFAULT_SEED = 0
 
 
 def as_generator(rng: Any) -> np.random.Generator:
-    """A Generator from ``rng``: a Generator as is, an int seed, or None for :data:`DEFAULT_SEED`."""
+    """A Generator from ``rng``: a Generator as is, an int seed, or None for ``DEFAULT_SEED``."""
     if isinstance(rng, np.random.Generator):
         return rng
     if rng is None:
@@ -78,7 +78,7 @@ def bootstrap_approach3(
     ----------
     runs, n_tokens, loss : as for :func:`fit_approach3` (a frame of runs, or three arrays).
     n_resamples : number of resamples (the paper: 100).
-    rng : a ``numpy.random.Generator``, an int seed, or None for :data:`DEFAULT_SEED`; the
+    rng : a ``numpy.random.Generator``, an int seed, or None for ``DEFAULT_SEED``; the
         same seed gives identical output, whatever ``n_jobs`` and ``chunk_size``.
     method : ``"subsample"`` (default; the paper's variant, "80% of the dataset is sampled
         100 times": ``fraction`` of the runs without replacement) or ``"replacement"``

@@ -1,8 +1,8 @@
 """Approach 3's fit: L-BFGS from every start of a grid, the best few polished by scipy.
 
 The recipe of Hoffmann et al. (2022), Section 3.3 and Appendix D.2: minimise the Huber
-objective of :mod:`.objective` from each of the 4,500 starts of :func:`.paper_initial_grid`
-and keep the best. Every start runs the compiled L-BFGS of :mod:`.lbfgs` (on as many threads
+objective of ``.objective`` from each of the 4,500 starts of :func:`.paper_initial_grid`
+and keep the best. Every start runs the compiled L-BFGS of ``.lbfgs`` (on as many threads
 as asked; the result does not depend on how many); then the ``n_polish`` best distinct end
 points are refined by ``scipy.optimize.minimize(method="L-BFGS-B")`` with the exact gradient
 and tight tolerances, in the paper's own coordinates, and the lowest objective wins.
@@ -74,7 +74,7 @@ def run_starts(
     max_iter: int,
     n_jobs: Any,
 ):
-    """The compiled L-BFGS from every row of ``starts`` on one data set (see :mod:`.lbfgs`)."""
+    """The compiled L-BFGS from every row of ``starts`` on one data set (see ``.lbfgs``)."""
     from .lbfgs import Problem, minimise_starts  # compiles or loads the kernel on first use
     from .workers import check_jobs
 

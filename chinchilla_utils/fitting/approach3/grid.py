@@ -24,7 +24,7 @@ PAPER_GRID_AXES: dict[str, np.ndarray] = {
 def paper_initial_grid() -> np.ndarray:
     """The paper's 4,500 L-BFGS starting points (Appendix D.2), shape ``(4500, 5)``.
 
-    Columns in :data:`THETA_NAMES` order ``(a, b, e, alpha, beta)``: a, b in {0, 5, ..., 25},
+    Columns in ``THETA_NAMES`` order ``(a, b, e, alpha, beta)``: a, b in {0, 5, ..., 25},
     e in {-1, -0.5, ..., 1}, alpha, beta in {0, 0.5, ..., 2}; rows vary beta fastest.
     """
     axes = [PAPER_GRID_AXES[name] for name in THETA_NAMES]

@@ -3,9 +3,9 @@
 Every start follows its own L-BFGS (two-loop recursion, memory 10; Armijo backtracking with
 quadratic interpolation; the first step scaled to move no coordinate by more than 1), from
 start to finish in compiled code (:func:`_minimise_rows`), calling the fused objective and
-gradient of :mod:`._kernel`. A start's arithmetic depends on nothing but its own start and
+gradient of ``._kernel``. A start's arithmetic depends on nothing but its own start and
 data, so results are bit-for-bit the same however the starts are split between threads or
-chunks (:mod:`.workers`).
+chunks (``.workers``).
 
 **Centred coordinates.** Internally the intercepts are ``a' = a - alpha * mean(log N)`` and
 ``b' = b - beta * mean(log D)``: the same function of the same point (a linear change of

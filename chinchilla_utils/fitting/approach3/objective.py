@@ -7,7 +7,7 @@ predicted loss in nats.
 
 This is the reference implementation: the scipy polish of :func:`fit_approach3`, the
 off-the-shelf fitter and the book's tables call it. The multi-start fit runs a compiled
-copy of the same arithmetic (:mod:`._kernel`); the tests check that the two agree.
+copy of the same arithmetic (``._kernel``); the tests check that the two agree.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The compiled L-BFGS releases the GIL, so threads run it in parallel without the start-up,
 pickling and memory of worker processes. Each start's arithmetic is its own
-(:mod:`.lbfgs`), so how the work is split changes nothing in the results.
+(``.lbfgs``), so how the work is split changes nothing in the results.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def available_cores() -> int:
 def check_jobs(n_jobs: Any, n_rows: int) -> int:
     """The number of threads to use for ``n_rows`` starts; None picks one automatically.
 
-    None: 1 below :data:`MIN_ROWS_FOR_THREADS` starts, else every available core. More
+    None: 1 below ``MIN_ROWS_FOR_THREADS`` starts, else every available core. More
     threads than cores only slow the fit down, so a larger request is capped, with a warning.
     """
     cores = available_cores()
