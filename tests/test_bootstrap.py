@@ -48,6 +48,7 @@ def test_the_bootstraps_share_one_signature_of_defaults():
     from chinchilla_utils.constants import CHINCHILLA_FLOPS
     from chinchilla_utils.fitting.approach1 import bootstrap_approach1
     from chinchilla_utils.fitting.approach2 import bootstrap_approach2
+    from chinchilla_utils.fitting.approach3 import bootstrap_approach3
 
     expected = {
         "n_resamples": 100,
@@ -57,12 +58,21 @@ def test_the_bootstraps_share_one_signature_of_defaults():
         "rng": None,
         "progress": False,
     }
+    for bootstrap in (bootstrap_approach1, bootstrap_approach2, bootstrap_approach3):
+        params = inspect.signature(bootstrap).parameters
+        defaults = {name: params[name].default for name in expected}
+        assert defaults == expected, bootstrap.__name__
     for bootstrap in (bootstrap_approach1, bootstrap_approach2):
         params = inspect.signature(bootstrap).parameters
         assert list(params)[0] == "data"
-        defaults = {name: params[name].default for name in expected}
-        assert defaults == expected, bootstrap.__name__
         assert all(params[name].kind is inspect.Parameter.KEYWORD_ONLY for name in expected)
+
+
+def test_the_default_seed_is_one_seed():
+    from chinchilla_utils.fitting import approach3
+    from chinchilla_utils.fitting.bootstrap import DEFAULT_SEED
+
+    assert approach3.DEFAULT_SEED == DEFAULT_SEED
 
 
 def test_as_generator_accepts_a_generator_a_seed_or_none():

@@ -56,6 +56,7 @@ PROJECTION_COLUMNS = (
     "typo",
 )
 
+#: Columns of :func:`section34_comparison`'s table.
 SECTION34_COLUMNS = (
     "params",
     "claim",

@@ -15,7 +15,7 @@ so a papermill run with other settings fits those instead:
 * :func:`laptop_approach2`: the final validation losses at the four budgets;
 * :func:`laptop_approach3`: the paper's recipe (Huber ``delta`` 1e-3) on the final validation
   losses of every run, from ``n_starts`` starting points drawn with a seed from the paper's
-  grid (:func:`~chinchilla_utils.fitting.approach3_scipy.subsample_grid`);
+  grid (:func:`~chinchilla_utils.fitting.approach3.subsample_grid`);
 * :func:`laptop_fits`: the three at their defaults in one :class:`LaptopFits`.
 
 Units: sizes in parameters, tokens in bytes (the sweep is byte-level), FLOPs, nats per byte.
@@ -33,8 +33,7 @@ from chinchilla_utils.book.training_curves import approach1_curves
 from chinchilla_utils.datasets.sweep import SWEEP_DIR, load_sweep_curves, load_sweep_runs
 from chinchilla_utils.fitting.approach1 import N_GRID, Approach1Result, fit_approach1
 from chinchilla_utils.fitting.approach2 import Approach2Result, fit_approach2
-from chinchilla_utils.fitting.approach3 import Approach3Result, fit_approach3
-from chinchilla_utils.fitting.approach3_scipy import subsample_grid
+from chinchilla_utils.fitting.approach3 import Approach3Result, fit_approach3, subsample_grid
 
 __all__ = [
     "APPROACH3_N_STARTS",

@@ -128,7 +128,7 @@ def law_objective(
 
     Parameters
     ----------
-    law : the law to score (e.g. :meth:`ParametricLoss.paper_rounded`).
+    law : the law to score (e.g. :meth:`~chinchilla_utils.laws.ParametricLoss.paper_rounded`).
     n_params, n_tokens, loss : parameters, training tokens and final loss (nats) of each run.
     delta, reduction : as for :func:`~chinchilla_utils.fitting.approach3.approach3_objective`.
 
