@@ -84,8 +84,8 @@ def table_a9_recount() -> pd.DataFrame:
     Returns
     -------
     One row per Table A9 shape, columns :data:`TABLE_A9_RECOUNT_COLUMNS`: the printed size
-    (``params_millions * 1e6``), ``d_model`` and ``attention_width`` (``n_heads x
-    kv_size``), ``consistent`` (the two are equal), the parameters counted with the attention
+    (``params_millions * 1e6``), ``d_model`` and ``attention_width``
+    (``n_heads x kv_size``), ``consistent`` (the two are equal), the parameters counted with the attention
     block ``d_model`` wide and ``n_heads x kv_size`` wide with their relative errors against
     the printed size (``counted / printed - 1``), and the ratio of Appendix F FLOPs to
     ``6ND`` under both conventions, counted with the attention ``n_heads x kv_size`` wide (as

@@ -115,9 +115,9 @@ def projection_table(
     printed (``*_paper``) and regenerated (``*_book``) budget in FLOPs and in Gopher units
     (``gopher_units_paper`` as printed in Table 3, else the printed FLOPs over
     ``gopher_flops``) and tokens; relative differences ``book / paper - 1``; the printed rows'
-    own arithmetic, ``tokens_6nd_paper = flops_paper / (6 params)`` and ``flops_6nd_paper =
-    6 params tokens_paper`` (their gap from the printed values shows the rounding of the
-    tokens, or a typo where it is a factor of 10); ``typo`` (the data file flags the row as
+    own arithmetic, ``tokens_6nd_paper = flops_paper / (6 params)`` and
+    ``flops_6nd_paper = 6 params tokens_paper`` (their gap from the printed values shows the
+    rounding of the tokens, or a typo where it is a factor of 10); ``typo`` (the data file flags the row as
     misprinted: Table A3's Approach 3 175B row).
     """
     items = _laws_by_label(laws)

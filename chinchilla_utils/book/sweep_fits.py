@@ -3,7 +3,7 @@
 The Approach 1, 2 and 3 chapters each report the exponents of the book's own laptop sweep
 (``data/sweep``), and the Approach 3 chapter sets all three side by side. They take them from
 here rather than refitting: one function per approach, each cached with
-:func:`functools.cache`, so within one process (one chapter's kernel, a test session) a
+``functools.cache``, so within one process (one chapter's kernel, a test session) a
 setting is fitted once and every caller gets the same result object. Results are shared:
 read them, do not modify their tables.
 

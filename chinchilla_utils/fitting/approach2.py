@@ -46,6 +46,8 @@ if TYPE_CHECKING:
     from ..laws import PowerLawFrontier
 
 __all__ = [
+    "FLAT_RTOL",
+    "MIN_SIZES",
     "Approach2Result",
     "ParabolaError",
     "ParabolaFit",

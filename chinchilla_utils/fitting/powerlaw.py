@@ -25,7 +25,7 @@ from .errors import FitError
 if TYPE_CHECKING:  # laws imports nothing from fitting; keep the runtime import lazy anyway
     from ..laws import PowerLawFrontier
 
-__all__ = ["PowerLawFit", "check_frontier_exponent", "fit_power_law"]
+__all__ = ["ROUNDOFF_EXPONENT", "PowerLawFit", "check_frontier_exponent", "fit_power_law"]
 
 
 @dataclass(frozen=True)
