@@ -150,9 +150,20 @@ class RunSpec:
         lr = f"_lr{self.peak_lr:.3g}" if self.plan == "lr_calibration" else ""
         return f"C{budget}_{self.shape.name}_s{self.seed}{lr}"
 
-    def key(self, corpus_sha256: str) -> str:
-        """Cache key: a hash of everything that changes the run's numbers (not the plan name)."""
+    def key(self, corpus_sha256: str, device: str = "cpu", n_threads: int = 1) -> str:
+        """Cache key: a hash of everything that changes the run's numbers (not the plan name).
+
+        The device and, on the CPU, torch's thread count change the numbers too (kernels sum
+        in other orders); they enter the hash only when they are not the defaults (``"cpu"``,
+        1 thread), so that the keys of runs made before these options existed are unchanged.
+        """
+        extra: dict[str, object] = {}
+        if device != "cpu":
+            extra["device"] = device
+        elif n_threads != 1:
+            extra["n_threads"] = n_threads
         payload = {
+            **extra,
             "recipe": RECIPE_VERSION,
             "corpus": corpus_sha256,
             "shape": self.shape.as_dict(),
