@@ -34,7 +34,8 @@ MAX_RETRIES = 3
 #: Object store of a local Ray: the corpus (about 32 MB) and the records fit many times over.
 LOCAL_OBJECT_STORE_BYTES = 256 * 2**20
 #: Test-only hook: when set to a folder, a Ray task kills its own worker process (SIGKILL)
-#: after training, the first time it runs each key, leaving a ``<key>.killed`` marker there.
+#: after training, the first time it runs each key; every attempt that trains to the end
+#: appends its process id to ``<key>.attempts`` there.
 KILL_FIRST_ATTEMPT_ENV = "CHINCHILLA_SWEEP_TEST_KILL_FIRST_ATTEMPT"
 
 
@@ -90,11 +91,12 @@ def _kill_on_first_attempt(key: str) -> None:
     folder = os.environ.get(KILL_FIRST_ATTEMPT_ENV)
     if not folder:
         return
-    marker = Path(folder) / f"{key}.killed"
-    if marker.exists():
-        return
-    marker.touch()
-    os.kill(os.getpid(), signal.SIGKILL)
+    attempts = Path(folder) / f"{key}.attempts"
+    first = not attempts.exists()
+    with attempts.open("a") as log:  # one line per attempt that got here: the worker's pid
+        log.write(f"{os.getpid()}\n")
+    if first:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _train_task(job: RunJob, train, val, corpus_summary: dict) -> dict:
