@@ -56,6 +56,17 @@ def _numbers(record: dict) -> dict:
 # --- no torch, no ray needed ------------------------------------------------------------------
 
 
+def test_the_runner_and_command_line_import_neither_ray_nor_torch():
+    import subprocess
+
+    code = (
+        "import sys, chinchilla_utils.sweep.runner, chinchilla_utils.sweep.__main__; "
+        "print('ray' in sys.modules, 'torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
+
+
 def test_ray_backend_without_ray_says_how_to_install_it(monkeypatch, tmp_path, capsys):
     from chinchilla_utils.sweep.__main__ import main
     from chinchilla_utils.sweep.runner import run_plan
