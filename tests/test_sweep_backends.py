@@ -93,6 +93,16 @@ def test_address_needs_the_ray_backend(tmp_path, capsys):
         run_plan("smoke", cache_dir=tmp_path, device="cud")
 
 
+def test_gpu_results_never_go_to_the_shipped_cpu_folder():
+    from chinchilla_utils.sweep import SWEEP_DIR
+    from chinchilla_utils.sweep.runner import default_out_dir
+
+    for plan in ("book", "lr_calibration", "large", "smoke"):
+        out = default_out_dir(plan, "cuda")
+        assert out.name == f"sweep-{plan}-cuda" and SWEEP_DIR not in (out, *out.parents)
+    assert default_out_dir("large") != SWEEP_DIR
+
+
 def test_cpu_cache_keys_are_unchanged_and_device_and_threads_enter_the_key():
     from chinchilla_utils.sweep import load_sweep_meta, load_sweep_runs
 
