@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from chinchilla_utils.sweep import load_sweep_runs
+from chinchilla_utils.datasets.sweep import load_sweep_runs
 from chinchilla_utils.sweep.corpus import load_corpus
 from chinchilla_utils.sweep.model_shapes import count_params, training_flops_per_token
 from chinchilla_utils.sweep.plans import TOKENS_PER_STEP, get_plan

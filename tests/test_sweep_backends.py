@@ -94,7 +94,7 @@ def test_address_needs_the_ray_backend(tmp_path, capsys):
 
 
 def test_gpu_results_never_go_to_the_shipped_cpu_folder():
-    from chinchilla_utils.sweep import SWEEP_DIR
+    from chinchilla_utils.datasets.sweep import SWEEP_DIR
     from chinchilla_utils.sweep.runner import default_out_dir
 
     for plan in ("book", "lr_calibration", "large", "smoke"):
@@ -104,7 +104,7 @@ def test_gpu_results_never_go_to_the_shipped_cpu_folder():
 
 
 def test_cpu_cache_keys_are_unchanged_and_device_and_threads_enter_the_key():
-    from chinchilla_utils.sweep import load_sweep_meta, load_sweep_runs
+    from chinchilla_utils.datasets.sweep import load_sweep_meta, load_sweep_runs
 
     # Known answer: the shipped book runs' keys, made before the device option existed.
     sha = load_sweep_meta()["corpus"]["sha256_train"]
@@ -166,7 +166,7 @@ def test_cuda_is_refused_before_training_where_torch_sees_no_gpu(
 
 @pytest.mark.sweep
 def test_ray_backend_gives_the_process_pools_results_exactly(pool_smoke, tmp_path, quiet_local_ray):
-    from chinchilla_utils.sweep import load_sweep_runs
+    from chinchilla_utils.datasets.sweep import load_sweep_runs
     from chinchilla_utils.sweep.runner import run_plan
 
     summary = run_plan(

@@ -33,8 +33,8 @@ def plan():
 
 
 def test_the_frozen_centre_is_approach2s_fit_on_the_shipped_sweep():
+    from chinchilla_utils.datasets.sweep import load_sweep_runs
     from chinchilla_utils.fitting.approach2 import fit_approach2
-    from chinchilla_utils.sweep import load_sweep_runs
 
     runs = load_sweep_runs()
     points = runs[runs["seed"] == 0].rename(columns={"final_val_loss": "loss"})

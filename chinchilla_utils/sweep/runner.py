@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .._validation import check_choice
+from chinchilla_utils._validation import check_choice
+
 from . import pool, ray_cluster
 from .cache import (
     check_cache_writable,
@@ -55,7 +56,7 @@ def default_out_dir(plan: str, device: str = "cpu") -> Path:
     beside the cache, so that a bare ``python -m chinchilla_utils.sweep`` never overwrites
     the shipped book results.
     """
-    from .io import SWEEP_DIR
+    from chinchilla_utils.datasets.sweep import SWEEP_DIR
 
     check_choice("plan", plan, PLANS)
     check_choice("device", device, DEVICES)
@@ -245,7 +246,7 @@ def assemble_plan(
     """Build ``runs.csv``, ``curves.csv`` and ``sweep_meta.json`` in ``out_dir`` from the cache.
 
     The ``lr_calibration`` plan writes ``lr_calibration.csv`` (the search as evidence, see
-    :func:`~chinchilla_utils.sweep.io.lr_calibration_summary`) instead. Only reads the
+    :func:`~chinchilla_utils.datasets.sweep.lr_calibration_summary`) instead. Only reads the
     cache: raises :class:`~chinchilla_utils.sweep.errors.InvalidRunFileError` (a
     ``ValueError``) naming every invalid run file and why, else
     :class:`~chinchilla_utils.sweep.errors.IncompletePlanError` (a ``FileNotFoundError``)
@@ -344,7 +345,7 @@ def assemble_plan(
     curves = pd.DataFrame(curve_rows)
     out_dir.mkdir(parents=True, exist_ok=True)
     if plan == "lr_calibration":
-        from .io import lr_calibration_summary
+        from chinchilla_utils.datasets.sweep import lr_calibration_summary
 
         tmp = out_dir / ".lr_calibration.csv.tmp"
         lr_calibration_summary(runs).to_csv(tmp, index=False, float_format="%.6g")

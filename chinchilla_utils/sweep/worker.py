@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import check_choice
+from chinchilla_utils._validation import check_choice
+
 from .errors import CorpusMismatchError, DeviceUnavailableError, MissingExtraError
 from .plans import RECIPE_VERSION, RunSpec
 

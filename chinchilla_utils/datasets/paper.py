@@ -1,21 +1,23 @@
 """The paper's tables, each behind one function.
 
 Introduced in Chapter 1 (the paper's claims in numbers) and used in every chapter after it.
-Every CSV in the repository's ``data/`` folder is a transcription of a table, a figure legend
+Every CSV in the repository's ``data/`` folder (shipped inside the package as
+``chinchilla_utils._data``) is a transcription of a table, a figure legend
 or a sentence of Hoffmann et al. (2022), *Training Compute-Optimal Large Language Models*
 (arXiv:2203.15556), plus the Kaplan et al. (2020) constants the paper compares against.
 ``data/README.md`` gives each file's source, columns and units, and lists the places where
 the paper contradicts itself; the ``source`` and ``note`` columns of each row say the same
 thing row by row.
 
-:func:`load_table` reads any of them by name and checks it against the expected columns
+:func:`load_table` reads any of them by name, checks its SHA-256 against ``data/MANIFEST.sha256``
+(see ``chinchilla_utils.datasets._files``) and its columns against the expected ones
 (``_SCHEMAS``); the named loaders below are the ones the chapters use. Text columns
 (``source``, ``note``, ``value_text`` and the label columns) always come back as ``str``, with
 ``""`` where the paper prints nothing, so ``df.note != ""`` finds the rows with a caveat.
 Numeric columns come back as floats or ints, with NaN where the paper prints no value.
 
 Epoch AI's 245 points extracted from Figure 4 are *not* here: they carry no licence and are
-found or downloaded by :mod:`chinchilla_utils.epoch`.
+found or downloaded by :mod:`chinchilla_utils.datasets.epoch_ai`.
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from chinchilla_utils.datasets._files import data_dir, read_csv, verify_shipped
+
 __all__ = [
-    "DATA_DIR",
     "available_tables",
     "load_table",
     "table1_models",
@@ -44,8 +47,6 @@ __all__ = [
     "experiment_value",
 ]
 
-#: The repository's ``data/`` folder (the package is installed editable from the repository).
-DATA_DIR: Path = Path(__file__).resolve().parents[1] / "data"
 
 # Expected columns of every shipped table: a file that lost or renamed one is caught on load
 # rather than as a KeyError deep inside a chapter.
@@ -149,13 +150,8 @@ _ALIASES: dict[str, str] = {
 
 
 def _data_dir() -> Path:
-    if not DATA_DIR.is_dir():
-        raise FileNotFoundError(
-            f"the data folder {DATA_DIR} is missing; chinchilla_utils reads the paper's tables "
-            "from the repository's data/ folder, so install the package from a clone "
-            "(pip install -e .) rather than from a wheel"
-        )
-    return DATA_DIR
+    # One indirection, so that tests can point the loaders at a folder of their own.
+    return data_dir()
 
 
 def available_tables() -> list[str]:
@@ -173,7 +169,7 @@ def _resolve(name: str) -> str:
         close = difflib.get_close_matches(stem, available + list(_ALIASES), n=3, cutoff=0.5)
         hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
         raise ValueError(
-            f"unknown table {name!r}{hint}; available tables in {DATA_DIR}: {', '.join(available)}"
+            f"unknown table {name!r}{hint}; available tables in {_data_dir()}: {', '.join(available)}"
         )
     return stem
 
@@ -184,7 +180,7 @@ def _check_schema(stem: str, df: pd.DataFrame, path: Path) -> None:
     if missing:
         raise ValueError(
             f"{path} lacks the expected column(s) {missing}; found {list(df.columns)}. "
-            "Restore the file from git or from ../shared/reference/"
+            "Restore the file from git (git checkout -- data/)"
         )
     if len(df) == 0:
         raise ValueError(f"{path} has a header but no rows")
@@ -216,18 +212,28 @@ def load_table(name: str) -> pd.DataFrame:
     cell (the paper prints no value there). Units are in the column names (``_pct`` percent,
     ``params`` parameters, ``tokens`` tokens, ``flops`` FLOPs) or in a ``unit`` column.
 
+    Every file is checked against ``data/MANIFEST.sha256`` before it is read (hashed once per
+    process): a table changed by accident is refused, one changed on purpose needs
+    ``make manifest``.
+
     Raises
     ------
+    DataChecksumError
+        The file's SHA-256 is not the one the manifest records (or it is not listed); the
+        message names the file and both hashes, and the fix.
     ValueError
-        For an unknown name (the message lists the tables and suggests the closest), or a file
-        whose columns do not match the expected schema.
+        For an unknown name (the message lists the tables and suggests the closest), a file
+        whose columns do not match the expected schema, or one that is empty or not a
+        well-formed CSV (the message names the file).
     """
     stem = _resolve(name)
-    path = _data_dir() / f"{stem}.csv"
+    path = verify_shipped(_data_dir(), f"{stem}.csv")
     with path.open(encoding="utf-8") as fh:
         header = fh.readline().strip().split(",")
     text_cols = {c: str for c in header if c in _TEXT_COLUMNS}
-    df = pd.read_csv(path, dtype=text_cols)
+    df = read_csv(
+        path, fix=f"restore it from git (git checkout -- data/{stem}.csv)", dtype=text_cols
+    )
     for col in text_cols:
         df[col] = df[col].fillna("").astype(str)
     _check_schema(stem, df, path)
