@@ -164,18 +164,24 @@ def write_json_atomic(path: Path | str, payload: dict) -> None:
 
 
 def check_cache_writable(cache_dir: Path | str) -> None:
-    """Create ``cache_dir`` if needed and write (then remove) a probe file in it.
+    """Check that run files can be written in ``cache_dir``, creating nothing.
 
-    Raises :class:`~chinchilla_utils.sweep.errors.CacheNotWritableError` naming the folder and
-    the fix, so that a sweep fails before its first run trains rather than after.
+    Writes (and removes) a probe file in ``cache_dir``, or, when it does not exist yet, in its
+    nearest existing ancestor, which must be a folder (the cache is created there by the first
+    write). Raises :class:`~chinchilla_utils.sweep.errors.CacheNotWritableError` naming the
+    folder and the fix, so that a sweep fails before its first run trains rather than after.
     """
     cache_dir = Path(cache_dir)
+    existing = cache_dir
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
     try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=cache_dir, prefix=".write-probe-"):
+        if not existing.is_dir():
+            raise NotADirectoryError(f"{str(existing)!r} is a file, not a folder")
+        with tempfile.NamedTemporaryFile(dir=existing, prefix=".write-probe-"):
             pass
     except OSError as exc:
         raise CacheNotWritableError(
-            f"the sweep's run cache {str(cache_dir)!r} cannot be written ({exc.strerror or exc}); "
-            "pass a writable folder with --cache (or $CHINCHILLA_SWEEP_CACHE)",
+            f"the sweep's run cache {str(cache_dir)!r} cannot be written ({exc}); pass a "
+            "writable folder with --cache (or $CHINCHILLA_SWEEP_CACHE)"
         ) from exc

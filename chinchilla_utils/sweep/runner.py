@@ -162,8 +162,8 @@ def run_plan(
     without ``address``: a local Ray of ``jobs x threads_per_run`` CPUs; with ``address``: as
     many as the cluster fits), each with ``threads_per_run`` torch threads, on ``device``
     (``"cpu"`` or ``"cuda"``). The first seed first, and within a seed the largest budgets
-    first. Before anything trains: ray (for ``backend="ray"``), torch, a GPU (for ``"cuda"``)
-    and a writable cache are checked, each refused with a
+    first. Before anything trains: a writable cache, ray (for ``backend="ray"``), torch and a
+    GPU (for ``"cuda"``) are checked, each refused with a
     :class:`~chinchilla_utils.sweep.errors.SweepError` that says how to fix it; invalid run
     files are moved aside with an
     :class:`~chinchilla_utils.sweep.errors.InvalidRunFileWarning` and trained again.
@@ -185,8 +185,8 @@ def run_plan(
     todo = sorted((j for j in all_jobs if j.key not in scan.valid), key=_run_order)
     start = time.perf_counter()
     if todo:
-        _check_can_train(backend, device, address)
         check_cache_writable(cache_dir)
+        _check_can_train(backend, device, address)
         for job in all_jobs:
             if job.key in scan.invalid:
                 move_aside(run_file(cache_dir, job.key), scan.invalid[job.key], job.spec.run_id)
