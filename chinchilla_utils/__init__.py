@@ -19,7 +19,9 @@ it on their own runs:
 - ``fitting.approach2``: IsoFLOP parabolas (Approach 2).
 - ``fitting.approach3``: the parametric loss fit (Approach 3), with its scipy reference fitter.
 - ``sweep``: the laptop training sweep itself (needs torch): ``sweep.plans``, ``sweep.runner``,
-  ``sweep.train``, ``sweep.corpus``, ``sweep.model_shapes``.
+  ``sweep.train``, ``sweep.corpus``, ``sweep.model_shapes``; where runs train: ``sweep.worker``
+  (one run, any backend), ``sweep.pool`` (local processes), ``sweep.ray_cluster`` (Ray, the
+  ``cluster`` extra); ``sweep.cache`` (the validated run cache), ``sweep.errors``.
 
 The **book layer**, ``book``, holds what only the pages need: ``book.glue`` (the glue helper
 and the chapters' parameter check), ``book.plotting`` (figure style and recurring figures),
