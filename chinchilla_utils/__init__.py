@@ -17,6 +17,7 @@ it on their own runs:
 - ``fitting.synthetic``: runs drawn from a known law, for tests and exercises.
 - ``fitting.approach1``: envelope of training curves (Approach 1).
 - ``fitting.approach2``: IsoFLOP parabolas (Approach 2).
+- ``fitting.budget_resampling``: Approach 2 with whole budgets as the resampled units.
 - ``fitting.approach3``: the parametric loss fit (Approach 3), with its scipy reference fitter.
 - ``sweep``: the laptop training sweep itself (needs torch): ``sweep.plans``, ``sweep.runner``,
   ``sweep.train``, ``sweep.corpus``, ``sweep.model_shapes``; where runs train: ``sweep.worker``
@@ -27,7 +28,8 @@ The **book layer**, ``book``, holds what only the pages need: ``book.glue`` (the
 and the chapters' parameter check), ``book.plotting`` (figure style and recurring figures),
 ``book.status``, ``book.tables``, ``book.projections`` (Tables 3 and A3 regenerated),
 ``book.flops_tables`` (Tables A4 and A9 recounted), ``book.sweep_fits`` (the laptop sweep
-fitted once for every chapter), ``book.compare``, ``book.training_curves`` and
+fitted once for every chapter), ``book.approach2_analysis`` (the Approach 2 chapter's tables and
+figures), ``book.compare``, ``book.training_curves`` and
 ``book.evaluations``.
 """
 
