@@ -10,6 +10,7 @@ it on their own runs:
 - ``datasets.paper``: the paper's tables, checked on load.
 - ``datasets.epoch_ai``: Epoch AI's 245 points from the paper's Figure 4 (not shipped).
 - ``datasets.sweep``: the book's laptop training sweep (shipped results).
+- ``datasets.published_runs``: published training runs of Gadre et al. and Sardana et al. (2024).
 - ``fitting.errors``: ``FitError``, a fit that fails at run time.
 - ``fitting.powerlaw``: power laws in log-log space.
 - ``fitting.bootstrap``: resampling shared by the three approaches.
