@@ -4,7 +4,8 @@ Two layers. The **science library** knows nothing of the book's pages; a practit
 it on their own runs:
 
 - ``constants``: the paper's named numbers (Chinchilla's and Gopher's compute), read once.
-- ``laws``: scaling laws as objects (``ParametricLoss``, ``PowerLawFrontier``).
+- ``laws``: scaling laws as objects (``ParametricLoss``, ``PowerLawFrontier``,
+  ``OvertrainingLoss``).
 - ``compute.flops``: FLOPs and parameter counts of a transformer (6ND, Appendix F).
 - ``compute.cost``: FLOPs to PF-days, accelerator-days and dollars.
 - ``datasets.paper``: the paper's tables, checked on load.
@@ -19,6 +20,8 @@ it on their own runs:
 - ``fitting.approach2``: IsoFLOP parabolas (Approach 2).
 - ``fitting.approach3``: the parametric loss fit (Approach 3).
 - ``fitting.approach3_scipy``: a scipy reference fitter for Approach 3.
+- ``fitting.overtraining``: Gadre et al. (2024)'s law in compute and over-training, fitted.
+- ``heldout``: fit on small runs, predict larger ones, with intervals and their coverage.
 - ``sweep``: the laptop training sweep itself (needs torch): ``sweep.plans``, ``sweep.runner``,
   ``sweep.train``, ``sweep.corpus``, ``sweep.model_shapes``.
 
