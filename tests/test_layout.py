@@ -8,8 +8,9 @@ silently lack it.
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 import chinchilla_utils
 
@@ -63,9 +64,9 @@ def test_docs_list_no_module_that_is_gone():
 def test_pyproject_lists_every_package():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     listed = set(config["tool"]["setuptools"]["packages"])
-    in_tree = {
-        ".".join(p.parent.relative_to(ROOT).parts) for p in PACKAGE.rglob("__init__.py")
-    } | {"chinchilla_utils._data"}
+    in_tree = {".".join(p.parent.relative_to(ROOT).parts) for p in PACKAGE.rglob("__init__.py")} | {
+        "chinchilla_utils._data"
+    }
     assert listed == in_tree, (
         f"pyproject.toml [tool.setuptools] packages {sorted(listed)} != tree {sorted(in_tree)}"
     )
