@@ -55,6 +55,8 @@ __all__ = [
     "bootstrap_law",
     "heldout_predictions",
     "interval_coverage",
+    "error_table",
+    "coverage_table",
     "Comparison",
     "compare_on_splits",
     "frontier_predictions",
@@ -93,6 +95,16 @@ class ScaleSplit:
     def compute_factor(self, flops: Any) -> np.ndarray:
         """How far ``flops`` lies beyond the fitted runs: ``flops / train_max_flops``."""
         return as_positive("flops", flops) / self.train_max_flops
+
+    def describe(self) -> dict[str, float]:
+        """Runs on each side, the largest sizes (parameters) and the largest compute factor."""
+        return {
+            "fitted runs": len(self.train),
+            "held-out runs": len(self.heldout),
+            "largest fitted N": float(self.train["n_params"].max()),
+            "largest held-out N": float(self.heldout["n_params"].max()),
+            "compute factor, largest": float(self.compute_factor(self.heldout["flops"]).max()),
+        }
 
 
 def split_by_scale(runs: pd.DataFrame, max_train: float, column: str = "n_params") -> ScaleSplit:
@@ -141,9 +153,10 @@ class Fitter:
     Attributes
     ----------
     name : the law's label in tables.
-    fit : ``fit(n_params, n_tokens, loss, start)`` returns a law with a ``loss(n_params,
-        n_tokens)`` method; ``start`` is None for the full fit, or the full fit's law, from
-        which a resample's fit may start. Raises :class:`FitError` when a fit fails.
+    fit : ``fit(n_params, n_tokens, loss, start)`` returns a law with a
+        ``loss(n_params, n_tokens)`` method; ``start`` is None for the full fit, or the full
+        fit's law, from which a resample's fit may start. Raises :class:`FitError` when a fit
+        fails.
     n_constants : how many constants the fit estimates (for the residual correction).
     resample_runs : optional fast path for resampling runs:
         ``resample_runs(n_params, n_tokens, loss, law, n_resamples, rng)`` returns one law (or
@@ -163,9 +176,9 @@ def approach3_fitter(
 
     The full fit starts from ``grid`` (default the paper's 4,500 starts; pass a subset for
     speed); a resample starts from the full fit's optimum. Resampling runs uses
-    ``bootstrap_approach3`` (all resamples in one batch). A fit whose best point is not a valid
-    law (``fit_approach3`` refuses it with a ``ValueError`` on input that has already passed
-    its checks) is reported as a :class:`FitError`.
+    ``bootstrap_approach3`` (all resamples in one batch). A fit whose optimiser did not report
+    convergence, or whose best point is not a valid law (``fit_approach3`` refuses it with a
+    ``ValueError`` on input that has already passed its checks), is a :class:`FitError`.
     """
 
     def fit(n_params: Any, n_tokens: Any, loss: Any, start: Any = None) -> ParametricLoss:
@@ -177,6 +190,8 @@ def approach3_fitter(
             )
         except ValueError as exc:  # the inputs were valid, so this is a run-time failure
             raise FitError(str(exc), reason="invalid law") from exc
+        if not result.converged:  # as bootstrap_approach3 counts a resample that hit max_iter
+            raise FitError(f"{name}: {result.message}", reason="did not converge")
         return result.law
 
     def resample_runs(n_params, n_tokens, loss, law, n_resamples, rng) -> list:
@@ -302,7 +317,11 @@ def _arrays(runs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def _resample_rows(runs: pd.DataFrame, unit: str, n_resamples: int, rng) -> list[np.ndarray]:
     if unit == "runs":
         return list(rng.integers(0, len(runs), size=(n_resamples, len(runs))))
-    groups = [np.flatnonzero(mask) for mask in pd.get_dummies(runs[unit]).to_numpy(bool).T]
+    codes, _ = pd.factorize(runs[unit])  # NaN -> -1
+    # a run with no group value (e.g. between IsoFLOP budgets) is a group of its own
+    alone = np.flatnonzero(codes < 0)
+    codes[alone] = codes.max() + 1 + np.arange(alone.size)
+    groups = [np.flatnonzero(codes == g) for g in range(codes.max() + 1)]
     if len(groups) < 2:
         raise ValueError(f"unit={unit!r}: the training runs hold a single group; resample 'runs'")
     draws = rng.integers(0, len(groups), size=(n_resamples, len(groups)))
@@ -315,6 +334,7 @@ def bootstrap_law(
     n_resamples: int,
     rng: np.random.Generator,
     unit: str = "runs",
+    law: Any = None,
 ) -> LawBootstrap:
     """Fit ``fitter`` to ``train`` and to ``n_resamples`` resamples of it.
 
@@ -326,9 +346,12 @@ def bootstrap_law(
     rng : a seeded ``numpy.random.Generator``, the only source of randomness.
     unit : ``"runs"`` (the ordinary bootstrap: as many runs as there are, with replacement) or
         a column of ``train`` whose groups are drawn with replacement, each with all its runs
-        (``"n_params"``: model sizes; a budget column: IsoFLOP budgets). Runs of one size or
+        (``"n_params"``: model sizes; a budget column: IsoFLOP budgets; a run whose value is
+        NaN, such as a run between budgets, is a group of its own). Runs of one size or
         budget share more than chance (one learning-rate schedule, one extraction), so group
         resampling is the honest one when the design has groups.
+    law : the full fit of ``fitter`` to ``train``, if already made (to bootstrap it by another
+        unit without fitting it again); None fits it here.
 
     Returns
     -------
@@ -348,7 +371,7 @@ def bootstrap_law(
     if not isinstance(rng, np.random.Generator):
         raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     n, d, loss = _arrays(train)
-    law = fitter.fit(n, d, loss, None)
+    law = fitter.fit(n, d, loss, None) if law is None else law
     residuals = np.log(np.asarray(law.loss(n, d), dtype=float)) - np.log(loss)
     if unit == "runs" and fitter.resample_runs is not None:
         fits = fitter.resample_runs(n, d, loss, law, int(n_resamples), rng)
@@ -526,11 +549,16 @@ def compare_on_splits(
     units = units or {}
     frames, failures, fits = [], [], {}
     for data, split in splits.items():
+        full: dict[str, Any] = {}  # each law is fitted once per split, whatever the units
         for unit in units.get(data, ("runs",)):
             done = []
             for fitter in fitters:
                 try:
-                    fit = bootstrap_law(split.train, fitter, n_resamples, rng, unit=unit)
+                    if fitter.name not in full:
+                        full[fitter.name] = fitter.fit(*_arrays(split.train), None)
+                    fit = bootstrap_law(
+                        split.train, fitter, n_resamples, rng, unit=unit, law=full[fitter.name]
+                    )
                 except FitError as exc:
                     failures.append((data, unit, fitter.name, exc.reason, str(exc)))
                     continue
@@ -546,6 +574,38 @@ def compare_on_splits(
         failures=pd.DataFrame(failures, columns=columns),
         fits=fits,
     )
+
+
+def error_table(
+    predictions: pd.DataFrame,
+    stat: str = "median",
+    index: str | Sequence[str] = "data",
+    columns: str | Sequence[str] = "law",
+    signed: bool = False,
+) -> pd.DataFrame:
+    """Relative errors of :func:`heldout_predictions` rows in percent, summarised in a table.
+
+    ``stat`` (``"median"``, ``"max"``, ``"mean"`` ...) of ``100 * |rel_error|`` (or of the
+    signed error when ``signed``: the bias) per ``index`` x ``columns``.
+    """
+    check_frame("predictions", predictions, ("rel_error",))
+    percent = 100 * predictions["rel_error"]
+    table = predictions.assign(error_pct=percent if signed else percent.abs())
+    return table.pivot_table(values="error_pct", index=index, columns=columns, aggfunc=stat)
+
+
+def coverage_table(
+    predictions: pd.DataFrame,
+    levels: Sequence[float] = (0.8, 0.95),
+    index: Sequence[str] = ("law",),
+    columns: Sequence[str] = ("resampling",),
+    values: str = "coverage",
+) -> pd.DataFrame:
+    """:func:`interval_coverage` at every level in one table: rows ``index``, columns
+    ``(level, *columns)``, cells ``values`` (``"coverage"``, ``"n_inside"`` or ``"n_runs"``)."""
+    by = (*index, *columns)
+    long = pd.concat([interval_coverage(predictions, level, by=by) for level in levels])
+    return long.pivot_table(index=list(index), columns=["level", *columns], values=values)
 
 
 # ---------------------------------------------------------------------------------------

@@ -92,6 +92,17 @@ def test_group_resampling_draws_whole_groups():
     assert len({tuple(np.unique(s)) for s in seen[1:]}) > 1  # resamples differ
 
 
+def test_runs_without_a_group_are_groups_of_their_own():
+    runs = _runs().assign(budget=np.nan)
+    runs.loc[:9, "budget"] = 1.0  # ten runs in one group, 25 without a group
+    seen = []
+    H.bootstrap_law(runs, _recording_fitter(seen), 30, np.random.default_rng(2), "budget")
+    # 26 groups drawn per resample: k times the ten-run group, 26 - k single runs
+    k = [(sizes.size - 26) // 9 for sizes in seen[1:]]
+    assert all((sizes.size - 26) % 9 == 0 for sizes in seen[1:])
+    assert min(k) == 0 and max(k) >= 2
+
+
 def test_run_resampling_draws_as_many_runs_with_replacement():
     runs = _runs()
     seen = []
@@ -241,6 +252,40 @@ def test_at_the_papers_delta_the_intervals_are_conservative(simulated_coverage):
     # delta = 1e-3 sits far inside the scatter, so the fit is nearly least absolute deviations,
     # whose bootstrap spread is wider: the 90% interval covers more (measured 0.955)
     assert 0.90 <= simulated_coverage[1e-3]["full"] <= 0.90 + 2 * TOLERANCE
+
+
+def test_error_and_coverage_tables():
+    table = pd.DataFrame(
+        {
+            "data": ["x", "x", "y"],
+            "law": ["a", "a", "a"],
+            "rel_error": [0.01, -0.03, 0.02],
+            "resampling": "runs",
+            "observed": [1.0, 1.0, 1.0],
+            "lower_80": [0.9, 1.1, 0.9],
+            "upper_80": [1.1, 1.2, 1.1],
+            "lower_95": [0.8, 0.8, 0.8],
+            "upper_95": [1.2, 1.2, 1.2],
+        }
+    )
+    assert H.error_table(table).loc["x", "a"] == pytest.approx(2.0)
+    assert H.error_table(table, "max").loc["x", "a"] == pytest.approx(3.0)
+    assert H.error_table(table, "mean", signed=True).loc["x", "a"] == pytest.approx(-1.0)
+    cover = H.coverage_table(table)
+    assert cover.loc["a", (0.8, "runs")] == pytest.approx(2 / 3)
+    assert cover.loc["a", (0.95, "runs")] == 1.0
+    counts = H.coverage_table(table, index=("data", "law"), values="n_inside")
+    assert counts.loc[("x", "a"), (0.8, "runs")] == 1
+
+
+def test_split_describe():
+    split = H.split_by_scale(_runs(), 3.2e8)
+    summary = split.describe()
+    assert summary["fitted runs"] == 25 and summary["held-out runs"] == 10
+    assert summary["largest held-out N"] == pytest.approx(1e9)
+    assert summary["compute factor, largest"] == pytest.approx(
+        split.heldout["flops"].max() / split.train_max_flops
+    )
 
 
 # --- the whole protocol, frontiers, the Huber sweep --------------------------------------------

@@ -48,7 +48,7 @@ __all__ = [
     "load_sardana2024",
 ]
 
-#: Upstream repository and commit of each data set (also in each folder's SOURCE.md).
+#: Upstream repository and commit of each data set (also in each folder's README.md).
 GADRE2024_SOURCE = "mlfoundations/scaling@a003c4913793ac2ae7ef87b28ecb562955d026d5"
 SARDANA2024_SOURCE = "nikhilsardana/beyond-chinchilla@190f70e365dc75037a2b3178609d00243f24b4b9"
 
@@ -73,6 +73,8 @@ _GADRE_LOSS_COLUMNS = tuple(
     for stem in GADRE2024_EVAL_SETS.values()
     for suffix in ("", "_lower_95", "_upper_95")
 )
+#: Columns of ``data/gadre2024/runs.csv``: run identity, sizes, compute, and three columns
+#: (loss and its 95% bounds, nats per token) per evaluation set.
 GADRE2024_COLUMNS = (
     "run_id",
     "corpus",
@@ -86,6 +88,7 @@ GADRE2024_COLUMNS = (
     *_GADRE_LOSS_COLUMNS,
     "source",
 )
+#: Columns of ``data/sardana2024/runs.csv``.
 SARDANA2024_COLUMNS = (
     "run_id",
     "model_name",
