@@ -13,22 +13,26 @@ it on their own runs:
 - ``datasets.sweep``: the book's laptop training sweep (shipped results).
 - ``datasets.published_runs``: published training runs of Gadre et al. and Sardana et al. (2024).
 - ``fitting.errors``: ``FitError``, a fit that fails at run time.
+- ``fitting.inputs``: the one input shape of the fits (a tidy table of runs, or arrays).
 - ``fitting.powerlaw``: power laws in log-log space.
 - ``fitting.bootstrap``: resampling shared by the three approaches.
 - ``fitting.synthetic``: runs drawn from a known law, for tests and exercises.
 - ``fitting.approach1``: envelope of training curves (Approach 1).
 - ``fitting.approach2``: IsoFLOP parabolas (Approach 2).
-- ``fitting.approach3``: the parametric loss fit (Approach 3).
-- ``fitting.approach3_scipy``: a scipy reference fitter for Approach 3.
+- ``fitting.approach3``: the parametric loss fit (Approach 3), with its scipy reference fitter.
 - ``fitting.overtraining``: Gadre et al. (2024)'s law in compute and over-training, fitted.
 - ``heldout``: fit on small runs, predict larger ones, with intervals and their coverage.
 - ``sweep``: the laptop training sweep itself (needs torch): ``sweep.plans``, ``sweep.runner``,
-  ``sweep.train``, ``sweep.corpus``, ``sweep.model_shapes``.
+  ``sweep.train``, ``sweep.corpus``, ``sweep.model_shapes``; where runs train: ``sweep.worker``
+  (one run, any backend), ``sweep.pool`` (local processes), ``sweep.ray_cluster`` (Ray, the
+  ``cluster`` extra); ``sweep.cache`` (the validated run cache), ``sweep.errors``.
 
 The **book layer**, ``book``, holds what only the pages need: ``book.glue`` (the glue helper
 and the chapters' parameter check), ``book.plotting`` (figure style and recurring figures),
-``book.status``, ``book.tables``, ``book.projections``, ``book.compare``,
-``book.training_curves`` and ``book.evaluations``.
+``book.status``, ``book.tables``, ``book.projections`` (Tables 3 and A3 regenerated),
+``book.flops_tables`` (Tables A4 and A9 recounted), ``book.sweep_fits`` (the laptop sweep
+fitted once for every chapter), ``book.compare``, ``book.training_curves`` and
+``book.evaluations``.
 """
 
 __version__ = "0.2.0"
