@@ -176,20 +176,18 @@ def approach3_fitter(
 
     The full fit starts from ``grid`` (default the paper's 4,500 starts; pass a subset for
     speed); a resample starts from the full fit's optimum. Resampling runs uses
-    ``bootstrap_approach3`` (all resamples in one batch). A fit whose optimiser did not report
-    convergence, or whose best point is not a valid law (``fit_approach3`` refuses it with a
-    ``ValueError`` on input that has already passed its checks), is a :class:`FitError`.
+    ``bootstrap_approach3`` (the ordinary bootstrap, ``method="replacement"``, all resamples
+    in one batch). A fit whose optimiser did not report convergence, or whose best point is not
+    a valid law (``fit_approach3`` refuses it), is a :class:`FitError`.
     """
 
     def fit(n_params: Any, n_tokens: Any, loss: Any, start: Any = None) -> ParametricLoss:
         starts = grid if start is None else _start_theta(start)
         polish = 3 if start is None else 1
-        try:
-            result = fit_approach3(
-                n_params, n_tokens, loss, delta=delta, grid=starts, n_polish=polish, n_jobs=n_jobs
-            )
-        except ValueError as exc:  # the inputs were valid, so this is a run-time failure
-            raise FitError(str(exc), reason="invalid law") from exc
+        # fit_approach3 raises FitError itself when no start ends at a valid law
+        result = fit_approach3(
+            n_params, n_tokens, loss, delta=delta, grid=starts, n_polish=polish, n_jobs=n_jobs
+        )
         if not result.converged:  # as bootstrap_approach3 counts a resample that hit max_iter
             raise FitError(f"{name}: {result.message}", reason="did not converge")
         return result.law
@@ -197,8 +195,8 @@ def approach3_fitter(
     def resample_runs(n_params, n_tokens, loss, law, n_resamples, rng) -> list:
         anchor = fit_approach3(n_params, n_tokens, loss, delta=delta, grid=_start_theta(law))
         boot = bootstrap_approach3(
-            n_params, n_tokens, loss, n_resamples=n_resamples, rng=rng, delta=delta,
-            full_fit=anchor, n_grid_starts=0, n_jobs=n_jobs,
+            n_params, n_tokens, loss, n_resamples=n_resamples, rng=rng, method="replacement",
+            delta=delta, full_fit=anchor, n_grid_starts=0, n_jobs=n_jobs,
         )  # fmt: skip
         laws = []
         for row in boot.samples[["E", "A", "B", "alpha", "beta"]].itertuples(index=False):
@@ -633,7 +631,7 @@ def frontier_predictions(
     and ``status``.
     """
     check_frame("split.train", split.train, (budget_column, "n_params", "loss"))
-    approach2 = fit_approach2(split.train, flops_col=budget_column, n_col="n_params")
+    approach2 = fit_approach2(split.train, budget=budget_column, n_params="n_params", loss="loss")
     ok = approach2.per_budget[approach2.per_budget["status"] == "ok"]
     loss_law = fit_power_law(ok["budget"], ok["loss_opt"])
     predictors: dict[str, tuple[Callable, Callable]] = {
