@@ -164,7 +164,12 @@ def test_cost_variant_reduces_to_flops_when_every_flop_costs_the_same():
     hardware = TrainingHardware("H100", mfu=0.5, usd_per_hour=2.0)
     serving = ServingHardware("H100", prefill_mfu=0.5, decode_mfu=0.5, usd_per_hour=2.0)
     res = cost_optimal(
-        PAPER, loss=2.0, prompt_tokens=3e11, generated_tokens=7e11, training=hardware, serving=serving
+        PAPER,
+        loss=2.0,
+        prompt_tokens=3e11,
+        generated_tokens=7e11,
+        training=hardware,
+        serving=serving,
     )
     flops = inference_optimal(PAPER, loss=2.0, inference_tokens=1e12)
     assert res.optimum.n_params == pytest.approx(flops.optimum.n_params, rel=1e-12)
@@ -224,7 +229,10 @@ def test_tokens_for_loss_names_the_smallest_size():
     [
         (lambda: TrainingHardware("A100", mfu=0.0, usd_per_hour=1.0), r"mfu must be .* \(0, 1\]"),
         (lambda: TrainingHardware("A100", mfu=40, usd_per_hour=1.0), "write 40% as 0.4"),
-        (lambda: TrainingHardware("A100", mfu=0.4, usd_per_hour=0), "usd_per_hour must be strictly"),
+        (
+            lambda: TrainingHardware("A100", mfu=0.4, usd_per_hour=0),
+            "usd_per_hour must be strictly",
+        ),
         (lambda: TrainingHardware("A1000", mfu=0.4, usd_per_hour=1), "did you mean 'A100'"),
         (lambda: ServingHardware("H100", 0.5, 1.5, 2.0), r"decode_mfu must be .* got 1.5"),
         (lambda: ServingHardware("H100", -0.5, 0.1, 2.0), r"prefill_mfu must be .* got -0.5"),

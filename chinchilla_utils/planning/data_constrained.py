@@ -235,7 +235,9 @@ class DataConstrainedLaw:
         d = flops / (6.0 * n)
         return np.asarray(self.loss(n, d, np.minimum(cap, d)))
 
-    def optimal_allocation(self, flops: float, unique_token_budget: float) -> DataConstrainedOptimum:
+    def optimal_allocation(
+        self, flops: float, unique_token_budget: float
+    ) -> DataConstrainedOptimum:
         """Split ``flops`` between parameters and epochs when only ``D_C`` unique tokens exist.
 
         Minimises the law along ``6 N D = flops`` with ``U_D = min(D_C, D)`` (the paper's
