@@ -117,7 +117,13 @@ def law_from_runs(runs: Any, **fit_options: Any) -> Approach3Result:
     -------
     The :class:`~chinchilla_utils.fitting.approach3.Approach3Result`; ``.law`` is the law.
     """
-    frame = pd.read_csv(runs) if not isinstance(runs, pd.DataFrame) else runs
+    if isinstance(runs, pd.DataFrame):
+        frame = runs
+    else:
+        try:
+            frame = pd.read_csv(runs)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+            raise ValueError(f"runs file {str(runs)!r} is not a readable CSV: {err}") from err
     check_frame("runs", frame, RUN_COLUMNS)
     if len(frame) < 5:
         raise ValueError(
