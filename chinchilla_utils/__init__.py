@@ -18,6 +18,11 @@ it on their own runs:
 - ``fitting.approach2``: IsoFLOP parabolas (Approach 2).
 - ``fitting.approach3``: the parametric loss fit (Approach 3).
 - ``fitting.approach3_scipy``: a scipy reference fitter for Approach 3.
+- ``planning.inference``: the inference-aware optimum and its cost variant (Sardana et al.).
+- ``planning.data_constrained``: repeated data and capped unique tokens (Muennighoff et al.).
+- ``planning.sweep_design``: an IsoFLOP sweep's sizes and the interval on ``a`` to expect.
+- ``planning.named_laws``: the published laws by name, and a law fitted to your own runs.
+- ``cli``: the ``chinchilla`` command line over ``planning`` and ``compute.cost``.
 - ``sweep``: the laptop training sweep itself (needs torch): ``sweep.plans``, ``sweep.runner``,
   ``sweep.train``, ``sweep.corpus``, ``sweep.model_shapes``.
 

@@ -1,6 +1,6 @@
 """``chinchilla``: size a training run from the command line.
 
-A thin layer over :mod:`chinchilla_utils.planning` and :mod:`chinchilla_utils.budget`; every
+A thin layer over :mod:`chinchilla_utils.planning` and :mod:`chinchilla_utils.compute.cost`; every
 number it prints comes from those tested functions. Subcommands:
 
 - ``optimal``: N, D, tokens per parameter and predicted loss for a training budget, by a named
@@ -29,7 +29,7 @@ import click
 import numpy as np
 import pandas as pd
 
-from .budget import ACCELERATORS, accelerator_days, flops_to_pf_days, training_cost_usd
+from .compute.cost import ACCELERATORS, accelerator_days, flops_to_pf_days, training_cost_usd
 from .fitting.errors import FitError
 from .laws import ParametricLoss
 from .planning import (

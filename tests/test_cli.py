@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from chinchilla_utils import budget
 from chinchilla_utils.cli import cli
+from chinchilla_utils.compute import cost as budget
 from chinchilla_utils.laws import ParametricLoss
 from chinchilla_utils.planning import (
     LAW_NAMES,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from chinchilla_utils.data import load_table
+from chinchilla_utils.datasets.paper import load_table
 from chinchilla_utils.laws import ParametricLoss
 from chinchilla_utils.planning import DataConstrainedLaw, decayed_count
 

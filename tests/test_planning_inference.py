@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.optimize import minimize_scalar
 
-from chinchilla_utils.budget import Accelerator
+from chinchilla_utils.compute.cost import Accelerator
 from chinchilla_utils.laws import ParametricLoss, PowerLawFrontier
 from chinchilla_utils.planning import (
     ServingHardware,

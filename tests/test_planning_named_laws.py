@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from chinchilla_utils.data import table3_approach1, table_a3
+from chinchilla_utils.datasets.paper import table3_approach1, table_a3
 from chinchilla_utils.laws import ParametricLoss, PowerLawFrontier
 from chinchilla_utils.planning import LAW_NAMES, law_from_runs, named_law
 

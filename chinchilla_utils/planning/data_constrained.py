@@ -29,7 +29,7 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 
 from .._validation import _describe, as_finite, as_positive, as_scalar_or_array, check_choice
-from ..data import load_table
+from ..datasets.paper import load_table
 from ..laws import ParametricLoss
 
 __all__ = [

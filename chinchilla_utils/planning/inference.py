@@ -36,7 +36,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 from .._validation import _describe, as_finite, as_positive, as_scalar_or_array
-from ..budget import Accelerator, _resolve_accelerator, training_cost_usd
+from ..compute.cost import Accelerator, _resolve_accelerator, training_cost_usd
 from ..laws import ParametricLoss
 
 __all__ = [
@@ -320,8 +320,8 @@ def _check_price(usd_per_hour: Any) -> float:
 class TrainingHardware:
     """Where the model is trained: accelerator, model FLOPs utilisation and hourly price.
 
-    ``accelerator`` is a key of :data:`chinchilla_utils.budget.ACCELERATORS` or an
-    :class:`~chinchilla_utils.budget.Accelerator` (e.g. an INT8 or FP8 peak of your own).
+    ``accelerator`` is a key of :data:`chinchilla_utils.compute.cost.ACCELERATORS` or an
+    :class:`~chinchilla_utils.compute.cost.Accelerator` (e.g. an INT8 or FP8 peak of your own).
     """
 
     accelerator: str | Accelerator

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .._validation import check_choice, check_frame
-from ..data import approach3_constants, table2_exponents, table3_approach1, table_a3
+from ..datasets.paper import approach3_constants, table2_exponents, table3_approach1, table_a3
 from ..fitting.approach3 import Approach3Result, fit_approach3
 from ..laws import ParametricLoss, PowerLawFrontier
 
