@@ -14,6 +14,7 @@ from chinchilla_utils.planning import (
     describe_design,
     named_law,
     plan_isoflop_sweep,
+    repeat_noise,
     simulate_isoflop_sweep,
 )
 
@@ -189,3 +190,35 @@ def test_all_failed_simulations_raise_fit_error_on_interval():
     )
     with pytest.raises(FitError, match="none of the 2 simulated sweeps"):
         failed.interval("a")
+
+
+# -- noise from repeated runs -------------------------------------------------------------------
+def test_repeat_noise_recovers_a_known_sigma():
+    rng = np.random.default_rng(7)
+    n_groups, per_group, sigma = 400, 3, 0.02
+    runs = pd.DataFrame(
+        {
+            "budget": np.repeat(np.arange(n_groups) % 4 + 1.0, per_group) * 1e18,
+            "n_params": np.repeat(np.arange(n_groups) + 1.0, per_group) * 1e6,
+            "loss": 3.0 * np.exp(sigma * rng.standard_normal(n_groups * per_group)),
+        }
+    )
+    noise = repeat_noise(runs)
+    assert (noise.n_groups, noise.n_runs, noise.dof) == (400, 1200, 800)
+    # the pooled estimate's relative standard error is 1/sqrt(2 dof) = 2.5%
+    assert noise.sigma == pytest.approx(sigma, rel=0.075)
+
+
+def test_repeat_noise_of_two_runs_is_half_their_log_ratio_times_sqrt_2():
+    runs = pd.DataFrame(
+        {"budget": [1e12] * 3, "n_params": [1e4, 1e4, 2e4], "loss": [2.0, 2.2, 1.9]}
+    )
+    assert repeat_noise(runs).sigma == pytest.approx(abs(np.log(2.2 / 2.0)) / np.sqrt(2), rel=1e-12)
+
+
+def test_repeat_noise_needs_a_repeated_run():
+    runs = pd.DataFrame({"budget": [1e12, 1e12], "n_params": [1e4, 2e4], "loss": [2.0, 1.9]})
+    with pytest.raises(ValueError, match="no configuration .* run more than once"):
+        repeat_noise(runs)
+    with pytest.raises(ValueError, match=r"runs lacks column\(s\) \['final_val_loss'\]"):
+        repeat_noise(runs, loss_col="final_val_loss")

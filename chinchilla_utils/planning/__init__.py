@@ -28,11 +28,13 @@ from .inference import (
 )
 from .named_laws import LAW_NAMES, law_from_runs, named_law
 from .sweep_design import (
+    RepeatNoise,
     SweepPlan,
     SweepSimulation,
     compare_sweep_designs,
     describe_design,
     plan_isoflop_sweep,
+    repeat_noise,
     simulate_isoflop_sweep,
 )
 
@@ -43,6 +45,7 @@ __all__ = [
     "DataConstrainedOptimum",
     "InferenceAwareOptimum",
     "IsoLossPoint",
+    "RepeatNoise",
     "ServingHardware",
     "SweepPlan",
     "SweepSimulation",
@@ -58,6 +61,7 @@ __all__ = [
     "min_params_for_loss",
     "named_law",
     "plan_isoflop_sweep",
+    "repeat_noise",
     "simulate_isoflop_sweep",
     "tokens_for_loss",
 ]

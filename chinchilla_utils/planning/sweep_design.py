@@ -14,8 +14,9 @@ design from the law with a stated multiplicative noise on the loss
 (:func:`chinchilla_utils.fitting.synthetic` draws, ``loss * exp(noise * z)``), refits
 Approach 2 each time with :func:`~chinchilla_utils.fitting.approach2.fit_approach2`, and
 reports the interval and the bias of ``a`` and ``b``. :func:`describe_design` says where each
-budget's sizes sit relative to the prior optimum, and :func:`compare_sweep_designs` tabulates
-several designs side by side. Introduced in the planning chapter of the book.
+budget's sizes sit relative to the prior optimum, :func:`compare_sweep_designs` tabulates
+several designs side by side, and :func:`repeat_noise` measures the noise level to simulate
+from runs repeated with another seed. Introduced in the planning chapter of the book.
 
 Units: budgets in FLOPs (``C = 6 N D``), sizes in parameters, losses in nats, widths and
 offsets in dex (orders of magnitude, log10).
@@ -38,11 +39,13 @@ from ..laws import ParametricLoss
 
 __all__ = [
     "DESIGN_COLUMNS",
+    "RepeatNoise",
     "SweepPlan",
     "SweepSimulation",
     "compare_sweep_designs",
     "describe_design",
     "plan_isoflop_sweep",
+    "repeat_noise",
     "simulate_isoflop_sweep",
 ]
 
@@ -422,3 +425,56 @@ def compare_sweep_designs(
             }
         )
     return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class RepeatNoise:
+    """Run-to-run noise of the log loss, pooled over groups of repeated runs.
+
+    Attributes
+    ----------
+    sigma : pooled standard deviation of ``ln(loss)`` within groups (dimensionless; 0.01 is
+        about 1% of the loss), the ``noise`` :func:`simulate_isoflop_sweep` takes.
+    n_groups : groups with at least two runs.
+    n_runs : runs in those groups.
+    """
+
+    sigma: float
+    n_groups: int
+    n_runs: int
+
+    @property
+    def dof(self) -> int:
+        """Degrees of freedom of the pooled variance, ``n_runs - n_groups``."""
+        return self.n_runs - self.n_groups
+
+
+def repeat_noise(
+    runs: Any, loss_col: str = "loss", by: tuple[str, ...] = ("budget", "n_params")
+) -> RepeatNoise:
+    """Pooled within-group spread of ``ln(loss)`` over runs repeated with the same ``by`` values.
+
+    Parameters
+    ----------
+    runs : one row per run (e.g. the laptop sweep's ``runs.csv``).
+    loss_col : the loss column (nats).
+    by : columns whose equal values mark repeats of one configuration (budget and size; the
+        seed is what differs).
+
+    Raises
+    ------
+    ValueError : missing columns, non-positive losses, or no configuration run twice.
+    """
+    frame = check_frame("runs", runs, (*by, loss_col))
+    log_loss = np.log(as_positive(loss_col, frame[loss_col].to_numpy(dtype=float)))
+    groups = frame.assign(_log_loss=log_loss).groupby(list(by))["_log_loss"]
+    sizes = groups.size()
+    repeated = sizes[sizes >= 2]
+    if repeated.empty:
+        raise ValueError(
+            f"runs has no configuration ({', '.join(by)}) run more than once, so the run-to-run "
+            "noise cannot be measured; repeat a few runs with another seed"
+        )
+    squares = groups.apply(lambda v: float(((v - v.mean()) ** 2).sum()))[repeated.index]
+    n_runs, n_groups = int(repeated.sum()), int(repeated.size)
+    return RepeatNoise(float(np.sqrt(squares.sum() / (n_runs - n_groups))), n_groups, n_runs)
