@@ -14,6 +14,7 @@ from chinchilla_utils.planning import (
     describe_design,
     named_law,
     plan_isoflop_sweep,
+    recentre_design,
     repeat_noise,
     simulate_isoflop_sweep,
 )
@@ -222,3 +223,43 @@ def test_repeat_noise_needs_a_repeated_run():
         repeat_noise(runs)
     with pytest.raises(ValueError, match=r"runs lacks column\(s\) \['final_val_loss'\]"):
         repeat_noise(runs, loss_col="final_val_loss")
+
+
+def test_interval_properties_agree_with_the_samples():
+    plan = plan_isoflop_sweep(LAW, BUDGETS, 5, 0.5)
+    sim = simulate_isoflop_sweep(plan.design, LAW, 0.01, 30, np.random.default_rng(8))
+    a = sim.samples["a"].to_numpy()
+    assert (sim.a_p10, sim.a_p90) == (np.percentile(a, 10), np.percentile(a, 90))
+    assert sim.a_width == sim.a_p90 - sim.a_p10 == sim.summary()["a_width"]
+    assert sim.a_median == np.median(a) and sim.a_bias == np.median(a) - LAW.a
+
+
+def test_recentring_keeps_spacing_and_centres_on_the_optimum():
+    design = pd.DataFrame(
+        {
+            "budget": [1e19] * 4 + [1e20] * 5,
+            "n_params": [1e8, 1.5e8, 3e8, 3e8, 2e8, 4e8, 5e8, 9e8, 2e9],
+        }
+    )
+    moved = recentre_design(design, LAW)
+    before, after = describe_design(design, LAW), describe_design(moved, LAW)
+    np.testing.assert_allclose(after["centre_offset_dex"], 0.0, atol=1e-12)
+    np.testing.assert_allclose(after["span_dex"], before["span_dex"], rtol=1e-12)
+    np.testing.assert_allclose(after["opt_position"], 0.5, atol=1e-12)
+    ratios = moved["n_params"] / design["n_params"]
+    assert ratios[:4].nunique() == 1 and list(moved["budget"]) == list(design["budget"])
+
+
+def test_an_off_centre_grid_widens_the_interval():
+    """The vertex of a parabola is least certain far from the centre of its sizes: the same
+    sizes shifted 0.3 dex off the optimum (still bracketing it) spread a more."""
+    plan = plan_isoflop_sweep(LAW, BUDGETS, 6, 0.5)
+    shifted = plan.design.assign(
+        n_params=plan.design["n_params"] * 10 ** np.where(plan.design["budget"] < 1e20, 0.3, -0.3)
+    )
+    centred = recentre_design(shifted, LAW)
+    widths = [
+        simulate_isoflop_sweep(d, LAW, 0.01, 150, np.random.default_rng(4)).width("a")
+        for d in (shifted, centred)
+    ]
+    assert widths[0] > 1.2 * widths[1]

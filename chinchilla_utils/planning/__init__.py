@@ -34,6 +34,7 @@ from .sweep_design import (
     compare_sweep_designs,
     describe_design,
     plan_isoflop_sweep,
+    recentre_design,
     repeat_noise,
     simulate_isoflop_sweep,
 )
@@ -61,6 +62,7 @@ __all__ = [
     "min_params_for_loss",
     "named_law",
     "plan_isoflop_sweep",
+    "recentre_design",
     "repeat_noise",
     "simulate_isoflop_sweep",
     "tokens_for_loss",

@@ -14,7 +14,7 @@ means. Every law comes from a table in ``data/`` (nothing is typed here):
   ``muennighoff2023_constants.csv``);
 - ``approach1``, ``approach2``: the paper's power-law frontiers, Table 2's exponent through
   the Gopher-size row of Table 3 (Approach 1) or Table A3 (Approach 2);
-- ``kaplan``: Kaplan et al. (2020)'s frontier (:meth:`PowerLawFrontier.kaplan2020`).
+- ``kaplan``: Kaplan et al. (2020)'s frontier (:meth:`~chinchilla_utils.laws.PowerLawFrontier.kaplan2020`).
 
 The first five are :class:`~chinchilla_utils.laws.ParametricLoss` (they predict a loss); the
 frontiers give only ``N_opt`` and ``D_opt``. :func:`law_from_runs` fits Approach 3 to a table

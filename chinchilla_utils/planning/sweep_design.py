@@ -11,10 +11,11 @@ the losses spreads the fitted exponent ``a`` of ``N_opt ∝ C^a``.
 :func:`plan_isoflop_sweep` places the sizes around a prior law's optimum and checks that every
 noise-free parabola has its vertex inside them. :func:`simulate_isoflop_sweep` draws runs of any
 design from the law with a stated multiplicative noise on the loss
-(:func:`chinchilla_utils.fitting.synthetic` draws, ``loss * exp(noise * z)``), refits
+(as :mod:`chinchilla_utils.fitting.synthetic` draws them, ``loss * exp(noise * z)``), refits
 Approach 2 each time with :func:`~chinchilla_utils.fitting.approach2.fit_approach2`, and
 reports the interval and the bias of ``a`` and ``b``. :func:`describe_design` says where each
-budget's sizes sit relative to the prior optimum, :func:`compare_sweep_designs` tabulates
+budget's sizes sit relative to the prior optimum, :func:`recentre_design` moves them onto it,
+:func:`compare_sweep_designs` tabulates
 several designs side by side, and :func:`repeat_noise` measures the noise level to simulate
 from runs repeated with another seed. Introduced in the planning chapter of the book.
 
@@ -45,6 +46,7 @@ __all__ = [
     "compare_sweep_designs",
     "describe_design",
     "plan_isoflop_sweep",
+    "recentre_design",
     "repeat_noise",
     "simulate_isoflop_sweep",
 ]
@@ -224,6 +226,22 @@ def describe_design(design: Any, law: ParametricLoss) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def recentre_design(design: Any, law: ParametricLoss) -> pd.DataFrame:
+    """The same sizes, scaled per budget so that their geometric centre is the law's optimum.
+
+    Keeps each budget's spacing and span (and any repeated runs); only the grid's position
+    moves. Comparing a design with its re-centred copy shows what the placement costs.
+
+    Returns
+    -------
+    A frame with ``budget`` (FLOPs) and ``n_params`` (parameters), one row per input row.
+    """
+    runs = _check_design(design)
+    offsets = describe_design(runs, law).set_index("budget")["centre_offset_dex"]
+    shift = runs["budget"].map(offsets).to_numpy()
+    return runs.assign(n_params=runs["n_params"].to_numpy() * 10.0 ** (-shift))
+
+
 @dataclass(frozen=True)
 class SweepSimulation:
     """Approach 2 refitted on many simulated runs of one design.
@@ -277,6 +295,21 @@ class SweepSimulation:
         return float(np.log10(hi / lo)) if column == "n_opt" else hi - lo
 
     @property
+    def a_p10(self) -> float:
+        """10th percentile of the refitted ``a``."""
+        return self.interval("a")[0]
+
+    @property
+    def a_p90(self) -> float:
+        """90th percentile of the refitted ``a``."""
+        return self.interval("a")[1]
+
+    @property
+    def a_width(self) -> float:
+        """``a_p90 - a_p10``: the 10-90% width of ``a`` the design should expect."""
+        return self.width("a")
+
+    @property
     def a_median(self) -> float:
         """Median of the refitted ``a``."""
         return float(np.median(self._finite("a")))
@@ -298,14 +331,12 @@ class SweepSimulation:
 
     def summary(self) -> dict[str, float]:
         """The numbers a design table shows, as plain floats."""
-        a_lo, a_hi = self.interval("a")
-        b_lo, b_hi = self.interval("b")
         return {
-            "a_p10": a_lo,
+            "a_p10": self.a_p10,
             "a_p50": self.a_median,
-            "a_p90": a_hi,
-            "a_width": a_hi - a_lo,
-            "b_width": b_hi - b_lo,
+            "a_p90": self.a_p90,
+            "a_width": self.a_width,
+            "b_width": self.width("b"),
             "a_bias": self.a_bias,
             "a_systematic": self.a_systematic,
             "true_a": self.true_a,
