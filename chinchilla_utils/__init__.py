@@ -16,8 +16,7 @@ it on their own runs:
 - ``fitting.synthetic``: runs drawn from a known law, for tests and exercises.
 - ``fitting.approach1``: envelope of training curves (Approach 1).
 - ``fitting.approach2``: IsoFLOP parabolas (Approach 2).
-- ``fitting.approach3``: the parametric loss fit (Approach 3).
-- ``fitting.approach3_scipy``: a scipy reference fitter for Approach 3.
+- ``fitting.approach3``: the parametric loss fit (Approach 3), with its scipy reference fitter.
 - ``planning.inference``: the inference-aware optimum and its cost variant (Sardana et al.).
 - ``planning.data_constrained``: repeated data and capped unique tokens (Muennighoff et al.).
 - ``planning.sweep_design``: an IsoFLOP sweep's sizes and the interval on ``a`` to expect.

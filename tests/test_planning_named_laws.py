@@ -63,10 +63,9 @@ def synthetic_runs() -> tuple[pd.DataFrame, ParametricLoss]:
 
 
 def _reduced_grid() -> np.ndarray:
-    from chinchilla_utils.fitting.approach3 import PAPER_GRID_AXES, THETA_NAMES
+    from chinchilla_utils.fitting.approach3 import subsample_grid
 
-    axes = [PAPER_GRID_AXES[name][::2] for name in THETA_NAMES]
-    return np.column_stack([m.ravel() for m in np.meshgrid(*axes, indexing="ij")])
+    return subsample_grid(243, np.random.default_rng(0))
 
 
 def test_law_from_runs_recovers_a_known_law(synthetic_runs, tmp_path: Path):
@@ -84,7 +83,7 @@ def test_law_from_runs_refuses_bad_tables(synthetic_runs):
     runs, _ = synthetic_runs
     with pytest.raises(ValueError, match=r"runs lacks column\(s\) \['loss'\]"):
         law_from_runs(runs.drop(columns="loss"))
-    with pytest.raises(ValueError, match="runs has 3 rows; Approach 3 fits 5 parameters"):
+    with pytest.raises(ValueError, match="needs at least 5 runs, got 3"):
         law_from_runs(runs.head(3))
     with pytest.raises(ValueError, match="loss must be strictly positive"):
         law_from_runs(runs.assign(loss=-1.0))

@@ -18,7 +18,7 @@ means. Every law comes from a table in ``data/`` (nothing is typed here):
 
 The first five are :class:`~chinchilla_utils.laws.ParametricLoss` (they predict a loss); the
 frontiers give only ``N_opt`` and ``D_opt``. :func:`law_from_runs` fits Approach 3 to a table
-of your runs (columns ``n_params``, ``n_tokens``, ``loss``).
+of your runs (the columns of :data:`chinchilla_utils.fitting.approach3.RUN_COLUMNS`).
 """
 
 from __future__ import annotations
@@ -28,12 +28,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import check_choice, check_frame
+from .._validation import check_choice
 from ..datasets.paper import approach3_constants, table2_exponents, table3_approach1, table_a3
 from ..fitting.approach3 import Approach3Result, fit_approach3
 from ..laws import ParametricLoss, PowerLawFrontier
 
-__all__ = ["LAW_NAMES", "RUN_COLUMNS", "law_from_runs", "named_law"]
+__all__ = ["LAW_NAMES", "law_from_runs", "named_law"]
 
 #: Accepted names and what each is.
 LAW_NAMES: dict[str, str] = {
@@ -46,9 +46,6 @@ LAW_NAMES: dict[str, str] = {
     "approach2": "Hoffmann et al. 2022, Approach 2 frontier (Table 2 exponent, Table A3 row)",
     "kaplan": "Kaplan et al. 2020 frontier",
 }
-
-#: Columns :func:`law_from_runs` needs.
-RUN_COLUMNS = ("n_params", "n_tokens", "loss")
 
 _CONSTANT_VARIANTS = {
     "paper": "tex_unrounded",
@@ -107,27 +104,26 @@ def law_from_runs(runs: Any, **fit_options: Any) -> Approach3Result:
 
     Parameters
     ----------
-    runs : a DataFrame, or the path of a CSV, with one row per training run and columns
-        ``n_params`` (parameters), ``n_tokens`` (training tokens) and ``loss`` (final loss,
-        nats); other columns are ignored.
+    runs : a DataFrame, or the path of a CSV, with one row per training run and the columns
+        :data:`~chinchilla_utils.fitting.approach3.RUN_COLUMNS`: ``n_params`` (parameters),
+        ``n_tokens`` (training tokens) and ``loss`` (final loss, nats); other columns are
+        ignored.
     **fit_options : passed to :func:`~chinchilla_utils.fitting.approach3.fit_approach3`
         (e.g. ``grid`` for fewer starts).
 
     Returns
     -------
     The :class:`~chinchilla_utils.fitting.approach3.Approach3Result`; ``.law`` is the law.
+
+    Raises
+    ------
+    ValueError : an unreadable file, missing columns, too few runs or invalid values.
+    FitError : the fit itself failed on valid runs.
     """
     if isinstance(runs, pd.DataFrame):
-        frame = runs
-    else:
-        try:
-            frame = pd.read_csv(runs)
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-            raise ValueError(f"runs file {str(runs)!r} is not a readable CSV: {err}") from err
-    check_frame("runs", frame, RUN_COLUMNS)
-    if len(frame) < 5:
-        raise ValueError(
-            f"runs has {len(frame)} rows; Approach 3 fits 5 parameters, so it needs at least 5 "
-            "runs (and many more, at several budgets, to mean anything)"
-        )
-    return fit_approach3(frame["n_params"], frame["n_tokens"], frame["loss"], **fit_options)
+        return fit_approach3(runs, **fit_options)
+    try:
+        frame = pd.read_csv(runs)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise ValueError(f"runs file {str(runs)!r} is not a readable CSV: {err}") from err
+    return fit_approach3(frame, **fit_options)
