@@ -241,7 +241,7 @@ class DataConstrainedLaw:
         """Split ``flops`` between parameters and epochs when only ``D_C`` unique tokens exist.
 
         Minimises the law along ``6 N D = flops`` with ``U_D = min(D_C, D)`` (the paper's
-        Eq. 4): a grid of :data:`_GRID_POINTS` sizes over :data:`_SEARCH_DECADES` decades
+        Eq. 4): a grid of ``_GRID_POINTS`` sizes over ``_SEARCH_DECADES`` decades
         either side of the unconstrained optimum, refined by bounded Brent minimisation
         between the grid neighbours of the best point.
 

@@ -18,7 +18,7 @@ means. Every law comes from a table in ``data/`` (nothing is typed here):
 
 The first five are :class:`~chinchilla_utils.laws.ParametricLoss` (they predict a loss); the
 frontiers give only ``N_opt`` and ``D_opt``. :func:`law_from_runs` fits Approach 3 to a table
-of your runs (the columns of :data:`chinchilla_utils.fitting.approach3.RUN_COLUMNS`).
+of your runs (columns ``n_params``, ``n_tokens``, ``loss``).
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ def law_from_runs(runs: Any, **fit_options: Any) -> Approach3Result:
     Parameters
     ----------
     runs : a DataFrame, or the path of a CSV, with one row per training run and the columns
-        :data:`~chinchilla_utils.fitting.approach3.RUN_COLUMNS`: ``n_params`` (parameters),
+        ``RUN_COLUMNS`` of :mod:`chinchilla_utils.fitting.approach3`: ``n_params`` (parameters),
         ``n_tokens`` (training tokens) and ``loss`` (final loss, nats); other columns are
         ignored.
     **fit_options : passed to :func:`~chinchilla_utils.fitting.approach3.fit_approach3`

@@ -100,7 +100,7 @@ class SweepPlan:
     noise_free_a: float
 
     @property
-    def n_runs(self) -> float:
+    def n_runs(self) -> int:
         """Runs in the design."""
         return len(self.design)
 
