@@ -224,12 +224,32 @@ def optimal(
 @click.option("--inference-tokens", type=float, default=None, help="Lifetime inference tokens.")
 @click.option("--prompt-tokens", type=float, default=None, help="Lifetime prompt tokens (prefill).")
 @click.option("--generated-tokens", type=float, default=None, help="Lifetime generated tokens.")
-@click.option("--train-accelerator", type=click.Choice(list(ACCELERATORS)), default="H100")
-@click.option("--train-mfu", type=float, default=0.4, show_default=True)
+@click.option(
+    "--train-accelerator",
+    type=click.Choice(list(ACCELERATORS)),
+    default="H100",
+    show_default=True,
+    help="Training accelerator (cost mode).",
+)
+@click.option(
+    "--train-mfu", type=float, default=0.4, show_default=True, help="Training utilisation."
+)
 @click.option("--train-usd-per-hour", type=float, default=None, help="Price: sets cost mode.")
-@click.option("--serve-accelerator", type=click.Choice(list(ACCELERATORS)), default="H100")
-@click.option("--prefill-mfu", type=float, default=0.5, show_default=True)
-@click.option("--decode-mfu", type=float, default=0.01, show_default=True)
+@click.option(
+    "--serve-accelerator",
+    type=click.Choice(list(ACCELERATORS)),
+    default="H100",
+    show_default=True,
+    help="Serving accelerator (cost mode).",
+)
+@click.option("--prefill-mfu", type=float, default=0.5, show_default=True, help="Prompt tokens.")
+@click.option(
+    "--decode-mfu",
+    type=float,
+    default=0.01,
+    show_default=True,
+    help="Generated tokens (memory-bound; Sardana et al.'s scripts also default to 1%).",
+)
 @click.option("--serve-usd-per-hour", type=float, default=None, help="Price: sets cost mode.")
 @_LAW_OPTION
 @_RUNS_OPTION
