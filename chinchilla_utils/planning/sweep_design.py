@@ -57,10 +57,6 @@ DESIGN_COLUMNS = ("budget", "n_params", "n_tokens", "predicted_loss", "dex_from_
 #: Fewest sizes that determine a parabola (as in Approach 2).
 MIN_SIZES = 3
 
-# fit_approach2 still reports "fewer than 2 accepted budgets" as ValueError; FitError is
-# the run-time failure the package is moving to. Both mean: this simulated sweep gave no fit.
-_FIT_FAILURES = (FitError, ValueError)
-
 
 def _check_law(law: Any) -> ParametricLoss:
     if not isinstance(law, ParametricLoss):
@@ -174,7 +170,7 @@ def plan_isoflop_sweep(
             ),
         }
     )
-    noise_free = fit_approach2(design, loss_col="predicted_loss")
+    noise_free = fit_approach2(design, loss="predicted_loss")
     offsets = float(offset) if offset.ndim == 0 else tuple(float(v) for v in offset)
     return SweepPlan(design, law, sizes, width, offsets, float(noise_free.a))
 
@@ -383,7 +379,7 @@ def simulate_isoflop_sweep(
     frame = runs.assign(loss=exact)
     try:
         noise_free = fit_approach2(frame)
-    except _FIT_FAILURES as err:
+    except FitError as err:
         raise ValueError(
             f"this design cannot measure the law's frontier even without noise ({err}); "
             "place each budget's sizes around the optimum (describe_design shows where it is)"
@@ -394,7 +390,7 @@ def simulate_isoflop_sweep(
         frame["loss"] = exact * _loss_noise(rng, sigma, exact.size)
         try:
             fit = fit_approach2(frame)
-        except _FIT_FAILURES:
+        except FitError:  # fewer than two accepted parabolas: no exponent, a NaN row
             rows.append(failed)
             continue
         rows.append(
