@@ -24,7 +24,8 @@ it on their own runs:
 The **book layer**, ``book``, holds what only the pages need: ``book.glue`` (the glue helper
 and the chapters' parameter check), ``book.plotting`` (figure style and recurring figures),
 ``book.status``, ``book.tables``, ``book.projections``, ``book.compare``,
-``book.training_curves`` and ``book.evaluations``.
+``book.training_curves``, ``book.evaluations``, ``book.compute_audit`` (the FLOPs budgeting
+chapter's tables) and ``book.errata`` (the errata page's arithmetic).
 """
 
 __version__ = "0.1.0"
