@@ -91,3 +91,12 @@ def test_epoch_points_below_the_abstracts_five_billion(epoch_data_dir, monkeypat
     result = er.epoch_token_range(load_epoch_points())
     assert (result.n_points, result.n_below_min, result.n_above_max) == (245, 38, 0)
     assert result.min_tokens < 3e8
+
+
+def test_kaplan_restatement_fits_the_exponents_only_loosely():
+    kaplan = er.kaplan_restatement()
+    assert kaplan.implied_param_growth == pytest.approx(10**0.73)
+    assert kaplan.implied_token_growth == pytest.approx(10**0.27)
+    assert (kaplan.printed_param_growth, kaplan.printed_token_growth) == (5.5, 1.8)
+    assert abs(kaplan.implied_param_growth - 5.5) > 0.1
+    assert kaplan.b_star == 2.1e8

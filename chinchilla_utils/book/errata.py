@@ -24,6 +24,7 @@ __all__ = [
     "Approach3Consistency",
     "EpochTokenRange",
     "IsoflopBudgets",
+    "KaplanRestatement",
     "LanguageModellingCount",
     "RoundedTokens",
     "Section34Claims",
@@ -32,6 +33,7 @@ __all__ = [
     "approach3_consistency",
     "epoch_token_range",
     "isoflop_budgets",
+    "kaplan_restatement",
     "language_modelling_count",
     "rounded_tokens",
     "section34_claims",
@@ -321,4 +323,37 @@ def epoch_token_range(points: pd.DataFrame) -> EpochTokenRange:
         max_tokens=float(tokens.max()),
         abstract_min=ranges.tokens_min,
         abstract_max=ranges.tokens_max,
+    )
+
+
+@dataclass(frozen=True)
+class KaplanRestatement:
+    """Hoffmann et al.'s restatement of Kaplan et al. (2020) against Kaplan's own exponents.
+
+    With N_opt proportional to C^p_N and D_opt to C^p_D, ten times the compute multiplies the
+    size by ``implied_param_growth`` = 10^p_N and the tokens by ``implied_token_growth``; the
+    paper prints ``printed_param_growth`` and ``printed_token_growth``. ``b_star`` is Kaplan's
+    critical-batch scale from their Table 5 (tokens).
+    """
+
+    p_n: float
+    p_d: float
+    implied_param_growth: float
+    printed_param_growth: float
+    implied_token_growth: float
+    printed_token_growth: float
+    b_star: float
+
+
+def kaplan_restatement() -> KaplanRestatement:
+    """Kaplan's 0.73/0.27 exponents against "10x compute: 5.5x parameters, 1.8x tokens"."""
+    p_n, p_d = data.kaplan_constant("p_n"), data.kaplan_constant("p_d")
+    return KaplanRestatement(
+        p_n=p_n,
+        p_d=p_d,
+        implied_param_growth=10.0**p_n,
+        printed_param_growth=data.kaplan_constant("restated_param_growth_per_10x_compute"),
+        implied_token_growth=10.0**p_d,
+        printed_token_growth=data.kaplan_constant("restated_token_growth_per_10x_compute"),
+        b_star=data.kaplan_constant("b_star"),
     )
