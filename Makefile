@@ -16,19 +16,25 @@ JOBS ?= 2
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 
+# Exact versions the book was last built and tested with (make pins rewrites the file).
+PIP_INSTALL = $(BIN)/python -m pip install -c constraints.txt
+
 BOOK_BUILD = $(BIN)/jupyter-book build . --toc book/_toc.yml -W -n --keep-going --all
 NBSTRIPOUT_KEYS = metadata.papermill cell.metadata.papermill cell.metadata.execution
 
-.PHONY: help venv book test test-fast sweep lint format strip screenshots clean
+.PHONY: help venv book test test-fast sweep bench manifest lint format strip screenshots clean pins
 
 help:
 	@echo "make book    build the site strictly into _build/html (creates .venv)"
 	@echo "make test    run every test: unit, notebooks (papermill), site (chromium)"
 	@echo "make test-fast  unit tests only (no notebook runs, no site build)"
 	@echo "make sweep   run the laptop training sweep (installs $(TORCH_SPEC))"
+	@echo "make bench   Approach 3 benchmark vs peer code (minutes; BENCH_ARGS=... to pass options)"
+	@echo "make manifest  rewrite data/MANIFEST.sha256 after a deliberate change to a data/ CSV"
 	@echo "make lint    ruff check + ruff format --check (Python and notebooks)"
 	@echo "make format  ruff format + ruff check --fix"
 	@echo "make strip   strip outputs and papermill metadata from notebooks"
+	@echo "make pins    rewrite constraints.txt and binder/requirements.txt from .venv"
 	@echo "make clean   remove _build and caches (keeps .venv)"
 
 $(BIN)/python:
@@ -36,13 +42,13 @@ $(BIN)/python:
 
 venv: $(BIN)/python
 
-$(VENV)/.stamp-book: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -e ".[book]"
+$(VENV)/.stamp-book: pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP_INSTALL) -e ".[book]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3"
 	touch $@
 
-$(VENV)/.stamp-dev: pyproject.toml $(VENV)/.stamp-book
-	$(BIN)/python -m pip install -e ".[book,dev]"
+$(VENV)/.stamp-dev: pyproject.toml constraints.txt $(VENV)/.stamp-book
+	$(PIP_INSTALL) -e ".[book,dev]"
 	touch $@
 
 # torch first, pinned, so that resolving `.[sweep]` finds it installed.
@@ -50,8 +56,8 @@ $(VENV)/.stamp-torch: | $(BIN)/python
 	$(BIN)/python -m pip install $(TORCH_SPEC)
 	touch $@
 
-$(VENV)/.stamp-sweep: pyproject.toml $(VENV)/.stamp-torch
-	$(BIN)/python -m pip install -e ".[sweep]"
+$(VENV)/.stamp-sweep: pyproject.toml constraints.txt $(VENV)/.stamp-torch
+	$(PIP_INSTALL) -e ".[sweep]"
 	touch $@
 
 book: $(VENV)/.stamp-book
@@ -62,10 +68,20 @@ test: $(VENV)/.stamp-torch $(VENV)/.stamp-sweep $(VENV)/.stamp-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: $(VENV)/.stamp-dev
-	$(BIN)/python -m pytest -m "not notebooks and not site and not sweep" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not notebooks and not site and not sweep and not wheel" $(PYTEST_ARGS)
 
 sweep: $(VENV)/.stamp-sweep
 	$(BIN)/python -m chinchilla_utils.sweep --plan book --jobs $(JOBS)
+
+# One run, single-threaded BLAS; Epoch AI's points are found as by the tests (CHINCHILLA_DATA_DIR).
+bench: $(VENV)/.stamp-dev
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+		$(BIN)/python -u benchmarks/bench_approach3.py $(BENCH_ARGS)
+
+# The SHA-256 of every shipped CSV, checked on load: rewrite it after changing a table on
+# purpose, and commit it with the change (the sweep's results are recorded by sweep_meta.json).
+manifest: $(VENV)/.stamp-book
+	$(BIN)/python -m chinchilla_utils.datasets._files data
 
 lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff check .
@@ -91,6 +107,10 @@ screenshots:
 	    "file://$$(pwd)/$$page" >/dev/null 2>&1; \
 	done
 	@ls _build/screenshots
+
+# After a deliberate dependency change: pin what .venv has now (constraints.txt, binder/).
+pins: $(VENV)/.stamp-dev
+	$(BIN)/python tools/update_pins.py
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache

@@ -16,8 +16,7 @@ it on their own runs:
 - ``fitting.synthetic``: runs drawn from a known law, for tests and exercises.
 - ``fitting.approach1``: envelope of training curves (Approach 1).
 - ``fitting.approach2``: IsoFLOP parabolas (Approach 2).
-- ``fitting.approach3``: the parametric loss fit (Approach 3).
-- ``fitting.approach3_scipy``: a scipy reference fitter for Approach 3.
+- ``fitting.approach3``: the parametric loss fit (Approach 3), with its scipy reference fitter.
 - ``sweep``: the laptop training sweep itself (needs torch): ``sweep.plans``, ``sweep.runner``,
   ``sweep.train``, ``sweep.corpus``, ``sweep.model_shapes``.
 
@@ -28,4 +27,4 @@ and the chapters' parameter check), ``book.plotting`` (figure style and recurrin
 chapter's tables) and ``book.errata`` (the errata page's arithmetic).
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -135,6 +135,7 @@ def test_budget_plan_known_answers_and_bad_input():
     assert plan.wallclock_days == pytest.approx(days / 1024, rel=1e-12)
     assert plan.cost_usd == pytest.approx(days * 24 * 2.0, rel=1e-12)
     assert set(plan.table.index) == {"TPUv3", "TPUv4", "A100", "H100"}
+    assert ca.budget_plan(5.76e23, "a100", 0.4, 2.0, 1024).cost_usd == plan.cost_usd
     with pytest.raises(ValueError, match="accelerator"):
         ca.budget_plan(1e21, "B200", 0.4, 2.0, 8)
     with pytest.raises(ValueError, match="n_accelerators"):

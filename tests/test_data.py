@@ -96,7 +96,11 @@ def test_key_value_lookup_errors():
 
 
 def _write(tmp_path, name, text):
+    """Write a table into a test folder and record it in the folder's manifest (on purpose)."""
+    from chinchilla_utils.datasets._files import write_manifest
+
     (tmp_path / f"{name}.csv").write_text(text, encoding="utf-8")
+    write_manifest(tmp_path)
 
 
 def test_schema_check_catches_missing_and_non_numeric_columns(tmp_path, monkeypatch):

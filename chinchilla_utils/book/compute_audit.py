@@ -489,11 +489,11 @@ def budget_plan(
 ) -> BudgetPlan:
     """Turn ``flops`` into PF-days, accelerator-days, wall-clock days and dollars.
 
-    ``accelerator`` is a key of ``ACCELERATORS``; ``mfu`` the model FLOPs utilisation in
+    ``accelerator`` is a name of ``ACCELERATORS`` (in any case) or an
+    :class:`~chinchilla_utils.compute.cost.Accelerator`; ``mfu`` the model FLOPs utilisation in
     (0, 1]; ``usd_per_hour`` the price of one chip-hour (> 0); ``n_accelerators`` the chips
     training in parallel (a positive integer).
     """
-    check_choice("accelerator", accelerator, ACCELERATORS)
     if isinstance(n_accelerators, bool) or not isinstance(n_accelerators, int | np.integer):
         raise TypeError(f"n_accelerators must be an int, got {n_accelerators!r}")
     if n_accelerators < 1:
@@ -511,13 +511,13 @@ def budget_plan(
         }
     table = pd.DataFrame(rows).T
     table.index.name = "accelerator"
-    days = float(table.loc[accelerator, "accelerator-days"])
+    days = float(accelerator_days(flops, accelerator, mfu))
     return BudgetPlan(
         flops=float(flops),
         pf_days=float(flops_to_pf_days(flops)),
         accelerator_days=days,
         wallclock_days=days / n_accelerators,
-        cost_usd=float(table.iloc[:, -1][accelerator]),
+        cost_usd=float(training_cost_usd(flops, accelerator, mfu, usd_per_hour)),
         n_accelerators=int(n_accelerators),
         mfu_pct=_pct(mfu),
         usd_per_hour=float(usd_per_hour),

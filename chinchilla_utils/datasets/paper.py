@@ -9,7 +9,8 @@ or a sentence of Hoffmann et al. (2022), *Training Compute-Optimal Large Languag
 the paper contradicts itself; the ``source`` and ``note`` columns of each row say the same
 thing row by row.
 
-:func:`load_table` reads any of them by name and checks it against the expected columns
+:func:`load_table` reads any of them by name, checks its SHA-256 against ``data/MANIFEST.sha256``
+(see ``chinchilla_utils.datasets._files``) and its columns against the expected ones
 (``_SCHEMAS``); the named loaders below are the ones the chapters use. Text columns
 (``source``, ``note``, ``value_text`` and the label columns) always come back as ``str``, with
 ``""`` where the paper prints nothing, so ``df.note != ""`` finds the rows with a caveat.
@@ -27,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from chinchilla_utils.datasets._files import data_dir
+from chinchilla_utils.datasets._files import data_dir, read_csv, verify_shipped
 
 __all__ = [
     "available_tables",
@@ -211,18 +212,28 @@ def load_table(name: str) -> pd.DataFrame:
     cell (the paper prints no value there). Units are in the column names (``_pct`` percent,
     ``params`` parameters, ``tokens`` tokens, ``flops`` FLOPs) or in a ``unit`` column.
 
+    Every file is checked against ``data/MANIFEST.sha256`` before it is read (hashed once per
+    process): a table changed by accident is refused, one changed on purpose needs
+    ``make manifest``.
+
     Raises
     ------
+    DataChecksumError
+        The file's SHA-256 is not the one the manifest records (or it is not listed); the
+        message names the file and both hashes, and the fix.
     ValueError
-        For an unknown name (the message lists the tables and suggests the closest), or a file
-        whose columns do not match the expected schema.
+        For an unknown name (the message lists the tables and suggests the closest), a file
+        whose columns do not match the expected schema, or one that is empty or not a
+        well-formed CSV (the message names the file).
     """
     stem = _resolve(name)
-    path = _data_dir() / f"{stem}.csv"
+    path = verify_shipped(_data_dir(), f"{stem}.csv")
     with path.open(encoding="utf-8") as fh:
         header = fh.readline().strip().split(",")
     text_cols = {c: str for c in header if c in _TEXT_COLUMNS}
-    df = pd.read_csv(path, dtype=text_cols)
+    df = read_csv(
+        path, fix=f"restore it from git (git checkout -- data/{stem}.csv)", dtype=text_cols
+    )
     for col in text_cols:
         df[col] = df[col].fillna("").astype(str)
     _check_schema(stem, df, path)
