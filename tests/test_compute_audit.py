@@ -87,18 +87,19 @@ def test_table_a4_reproduces_under_table_a4_convention_only():
     assert a4.max_abs_error < 0.005  # printed to two decimals
     assert a4.max_abs_error_appendix_f == pytest.approx(0.5499, abs=1e-3)
     # The two dropped terms add 12 V d per token against 6 N: 2 V d / N.
-    n_smallest = a4.table["N counted"].iloc[0]
+    n_smallest = a4.table["n_params_counted"].iloc[0]
     assert a4.smallest_dropped_vs_6n == pytest.approx(2 * 32_000 * 640 / n_smallest, rel=1e-12)
     assert a4.smallest_vocab_x_d == 32_000 * 640
-    assert a4.smallest_appendix_f == pytest.approx(
-        a4.table["book, table_a4"].iloc[0] + a4.smallest_dropped_vs_6n, rel=1e-12
+    first = a4.table.iloc[0]
+    assert first["ratio_appendix_f"] == pytest.approx(
+        first["ratio_table_a4"] + a4.smallest_dropped_vs_6n, rel=1e-12
     )
 
 
 def test_table_a9_counts_and_the_smallest_models_undercount():
     a9 = ca.table_a9_check()
     assert (a9.n_rows, a9.n_mismatched_rows) == (50, 6)
-    assert sorted(a9.mismatched["params (printed)"] / 1e6) == [
+    assert sorted(a9.mismatched["params_printed"] / 1e6) == [
         3530,
         4084,
         11452,

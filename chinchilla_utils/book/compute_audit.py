@@ -9,8 +9,10 @@ fields, tables as tidy frames):
 * :func:`param_count`: what N counts for one shape, and its exact count against ``6N``;
 * :func:`omitted_costs`: the layer norms, nonlinearities and optimiser update that ``6ND``
   and Appendix F leave out, as shares of the counted FLOPs (order-of-magnitude estimates);
-* :func:`table_a4_check` and :func:`table_a9_check`: Tables A4 and A9 regenerated under both
-  FLOP conventions (``appendix_f``, ``table_a4``);
+* :func:`table_a4_check` and :func:`table_a9_check`: the recounts of Tables A4 and A9
+  (:mod:`chinchilla_utils.book.flops_tables`, shared with the intro's status table) and the
+  numbers the chapter quotes from them, under both FLOP conventions (``appendix_f``,
+  ``table_a4``);
 * :func:`gopher_budget`: Gopher and Chinchilla counted three ways against the paper's figures;
 * :func:`budget_plan`: a FLOP budget in PF-days, accelerator-days, wall-clock days and dollars;
 * :func:`context_ratios`, :func:`embedding_effect`, :func:`sizing_for_budget`: the exercises;
@@ -30,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from chinchilla_utils._validation import as_positive, check_choice
+from chinchilla_utils.book.flops_tables import table_a4_recount, table_a9_recount
 from chinchilla_utils.compute.cost import (
     ACCELERATORS,
     accelerator_days,
@@ -248,69 +251,50 @@ def omitted_costs(
 
 @dataclass(frozen=True)
 class TableA4Check:
-    """Table A4 regenerated: the printed ratios beside the book's under both conventions.
+    """Table A4 recounted (:func:`~chinchilla_utils.book.flops_tables.table_a4_recount`), summarised.
 
-    ``table`` has one row per printed configuration. ``max_abs_error`` is the largest
+    ``table`` is the recount (printed size and ratio, the parameters counted, the ratio under
+    both conventions and each one's error). ``max_abs_error`` is the largest
     ``|book - printed|`` under ``table_a4`` (the convention that reproduces the table),
     ``max_abs_error_appendix_f`` the same under ``appendix_f`` (Appendix F's text).
-    ``smallest_*`` describe the smallest row: its printed size and ratio, the ``appendix_f``
-    ratio, ``V d`` (vocabulary times width) and what the two left-out terms add to the ratio;
-    ``largest_appendix_f`` is the ``appendix_f`` ratio of the largest row.
+    ``smallest_vocab_x_d`` is ``V d`` (vocabulary times width) of the smallest row and
+    ``smallest_dropped_vs_6n`` what the two left-out terms add to its ratio.
     """
 
     table: pd.DataFrame
     max_abs_error: float
     max_abs_error_appendix_f: float
-    smallest_params: float
-    smallest_printed: float
-    smallest_appendix_f: float
     smallest_vocab_x_d: float
     smallest_dropped_vs_6n: float
-    largest_appendix_f: float
 
 
 def table_a4_check() -> TableA4Check:
     """Table A4's six ratios recomputed (sequence length 2048, vocabulary 32,000)."""
-    printed = data.table_a4()
-    shapes = [TransformerShape.from_table_row(row) for _, row in printed.iterrows()]
-    table = pd.DataFrame(
-        {
-            "params (printed)": printed["params"].to_numpy(float),
-            "N counted": [count_params(s) for s in shapes],
-            "printed ratio": printed["flops_ratio_vs_6nd"].to_numpy(float),
-            "book, table_a4": [flops_ratio_to_6nd(s, "table_a4") for s in shapes],
-            "book, appendix_f": [flops_ratio_to_6nd(s, "appendix_f") for s in shapes],
-        }
-    )
-    table["table_a4 - printed"] = table["book, table_a4"] - table["printed ratio"]
-    table["appendix_f - printed"] = table["book, appendix_f"] - table["printed ratio"]
-    smallest = shapes[0]
+    table = table_a4_recount()
+    smallest = TransformerShape.from_table_row(data.table_a4().iloc[0])
     dropped = forward_flops_terms(smallest)
     # Training counts the two terms three times (forward + backward); per token, over 6N.
     dropped_per_token = 3 * sum(dropped[t] for t in EMBEDDING_TERMS) / smallest.seq_len
     return TableA4Check(
         table=table,
-        max_abs_error=float(table["table_a4 - printed"].abs().max()),
-        max_abs_error_appendix_f=float(table["appendix_f - printed"].abs().max()),
-        smallest_params=float(table["params (printed)"].iloc[0]),
-        smallest_printed=float(table["printed ratio"].iloc[0]),
-        smallest_appendix_f=float(table["book, appendix_f"].iloc[0]),
+        max_abs_error=float(table["error_table_a4"].abs().max()),
+        max_abs_error_appendix_f=float(table["error_appendix_f"].abs().max()),
         smallest_vocab_x_d=float(smallest.vocab_size * smallest.d_model),
         smallest_dropped_vs_6n=float(dropped_per_token / (6 * count_params(smallest))),
-        largest_appendix_f=float(table["book, appendix_f"].iloc[-1]),
     )
 
 
 @dataclass(frozen=True)
 class TableA9Check:
-    """The 50 Table A9 shapes: parameter counts and exact FLOPs over ``6ND``.
+    """The 50 Table A9 shapes (:func:`~chinchilla_utils.book.flops_tables.table_a9_recount`).
 
-    ``table`` has one row per shape. Parameter counts are tried with the attention projections
-    ``d_model`` wide (the usual formula) and ``n_heads x kv_size`` wide; errors are in percent
-    of the printed size. The ratios use the ``n_heads x kv_size`` count, as the FLOP terms do.
-    ``smallest_6nd_share_pct`` is the share of the ``appendix_f`` FLOPs that ``6ND`` captures
-    for the smallest shape (``100 / ratio``) and ``smallest_undercount_pct`` its complement;
-    ``largest_*`` describe the largest shape.
+    ``table`` is the recount: parameter counts with the attention projections ``d_model`` wide
+    (the usual formula) and ``n_heads x kv_size`` wide, their relative errors (fractions), and
+    the ratio to ``6ND`` under both conventions (with the ``n_heads x kv_size`` count, as the
+    FLOP terms use). The ``*_pct`` fields are in percent. ``smallest_6nd_share_pct`` is the
+    share of the ``appendix_f`` FLOPs that ``6ND`` captures for the smallest shape
+    (``100 / ratio``) and ``smallest_undercount_pct`` its complement; ``largest_*`` describe
+    the largest shape.
     """
 
     table: pd.DataFrame
@@ -334,55 +318,35 @@ class TableA9Check:
     @property
     def mismatched(self) -> pd.DataFrame:
         """The rows with ``n_heads x kv_size != d_model``."""
-        return self.table[self.table["n_heads x kv_size"] != self.table["d_model"]]
+        return self.table[~self.table["consistent"]]
 
 
 def table_a9_check() -> TableA9Check:
     """Table A9's parameter counts and ``6ND`` ratios (sequence length 2048, vocabulary 32,000)."""
-    printed = data.table_a9()
-    shapes = [TransformerShape.from_table_row(row) for _, row in printed.iterrows()]
-    size = printed["params_millions"].to_numpy(float) * 1e6
-    table = pd.DataFrame(
-        {
-            "params (printed)": size,
-            "d_model": printed["d_model"].to_numpy(int),
-            "n_heads x kv_size": [s.attention_width for s in shapes],
-            "N, d_model wide": [count_params(s) for s in shapes],
-            "N, n_heads x kv_size wide": [
-                count_params(s, attention_width="heads_x_kv") for s in shapes
-            ],
-        }
-    )
-    table["error, d_model wide (%)"] = 100 * (table["N, d_model wide"] / size - 1)
-    table["error, n_heads x kv_size wide (%)"] = 100 * (
-        table["N, n_heads x kv_size wide"] / size - 1
-    )
-    for convention in FLOP_CONVENTIONS:
-        table[f"ratio, {convention}"] = [
-            flops_ratio_to_6nd(s, convention, attention_width="heads_x_kv") for s in shapes
-        ]
-    mismatched = table["n_heads x kv_size"] != table["d_model"]
-    error_d = table["error, d_model wide (%)"].abs()
+    table = table_a9_recount()
+    consistent = table["consistent"].to_numpy(bool)
+    error_d = 100 * table["error_d_model_wide"].abs()
+    size = table["params_printed"].to_numpy(float)
     smallest, largest = int(np.argmin(size)), int(np.argmax(size))
-    smallest_ratio = float(table["ratio, appendix_f"].iloc[smallest])
+    smallest_ratio = float(table["ratio_appendix_f"].iloc[smallest])
     return TableA9Check(
         table=table,
         n_rows=len(table),
-        n_mismatched_rows=int(mismatched.sum()),
-        max_error_matched_pct=float(error_d[~mismatched].max()),
-        min_error_mismatched_pct=float(error_d[mismatched].min()),
-        max_error_mismatched_pct=float(error_d[mismatched].max()),
-        max_error_heads_x_kv_pct=float(table["error, n_heads x kv_size wide (%)"].abs().max()),
-        ratio_table_a4_min=float(table["ratio, table_a4"].min()),
-        ratio_table_a4_max=float(table["ratio, table_a4"].max()),
-        ratio_appendix_f_min=float(table["ratio, appendix_f"].min()),
-        ratio_appendix_f_max=float(table["ratio, appendix_f"].max()),
+        n_mismatched_rows=int((~consistent).sum()),
+        max_error_matched_pct=float(error_d[consistent].max()),
+        min_error_mismatched_pct=float(error_d[~consistent].min()),
+        max_error_mismatched_pct=float(error_d[~consistent].max()),
+        max_error_heads_x_kv_pct=float(100 * table["error_heads_x_kv"].abs().max()),
+        ratio_table_a4_min=float(table["ratio_table_a4"].min()),
+        ratio_table_a4_max=float(table["ratio_table_a4"].max()),
+        ratio_appendix_f_min=float(table["ratio_appendix_f"].min()),
+        ratio_appendix_f_max=float(table["ratio_appendix_f"].max()),
         smallest_params=float(size[smallest]),
         smallest_ratio_appendix_f=smallest_ratio,
         smallest_6nd_share_pct=_pct(1.0 / smallest_ratio),
         smallest_undercount_pct=_pct(1.0 - 1.0 / smallest_ratio),
         largest_params=float(size[largest]),
-        largest_ratio_appendix_f=float(table["ratio, appendix_f"].iloc[largest]),
+        largest_ratio_appendix_f=float(table["ratio_appendix_f"].iloc[largest]),
     )
 
 
@@ -592,15 +556,15 @@ def plot_a9_ratios(ax: Any, a9: TableA9Check, a4: TableA4Check) -> Any:
     """Exact FLOPs over ``6ND`` against size for the Table A9 shapes, with Table A4's stars."""
     for convention, marker in (("appendix_f", "o"), ("table_a4", "s")):
         ax.plot(
-            a9.table["params (printed)"],
-            a9.table[f"ratio, {convention}"],
+            a9.table["params_printed"],
+            a9.table[f"ratio_{convention}"],
             marker,
             label=f"book, {convention} convention",
             alpha=0.8,
         )
     ax.plot(
-        a4.table["params (printed)"],
-        a4.table["printed ratio"],
+        a4.table["params_printed"],
+        a4.table["ratio_printed"],
         "k*",
         markersize=10,
         label="Table A4, printed",

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from chinchilla_utils._validation import check_frame
+from chinchilla_utils.book.projections import projection_table, section34_comparison
 from chinchilla_utils.compute.flops import flops_6nd
 from chinchilla_utils.constants import GOPHER_FLOPS
 from chinchilla_utils.datasets import paper as data
@@ -41,9 +42,6 @@ __all__ = [
     "table_a3_typo",
 ]
 
-#: The Table A3 row whose FLOPs are printed a factor of ten low.
-_TYPO_APPROACH, _TYPO_PARAMS = "approach_3", 1.75e11
-
 
 @dataclass(frozen=True)
 class TableA3Typo:
@@ -64,10 +62,12 @@ class TableA3Typo:
 
 
 def table_a3_typo() -> TableA3Typo:
-    """The 175B row of Table A3's Approach 3 column against 6ND and its neighbours."""
-    table = data.table_a3()
-    column = table[table["approach"] == _TYPO_APPROACH].sort_values("params").reset_index()
-    where = int(np.flatnonzero(column["params"].to_numpy() == _TYPO_PARAMS)[0])
+    """The row of Table A3 that the data file flags as a typo, against 6ND and its neighbours."""
+    flagged = data.table_a3().query("typo")
+    if len(flagged) != 1:
+        raise ValueError(f"Table A3 must flag exactly one typo row, found {len(flagged)}")
+    column = data.projection_rows(str(flagged["approach"].iloc[0]))
+    where = int(np.flatnonzero(column["typo"].to_numpy(bool))[0])
     row = column.loc[where]
     implied = float(flops_6nd(row["params"], row["tokens"]))
     return TableA3Typo(
@@ -85,7 +85,8 @@ def table_a3_typo() -> TableA3Typo:
 class Section34Claims:
     """Section 3.4's projections beside Table 3's rows for the same sizes.
 
-    ``table`` has one row per size: the text's FLOPs and tokens and the table's. For the 1T
+    ``table`` has one row per size (index ``params``): ``flops_text``, ``flops_table``,
+    ``tokens_text``, ``tokens_table``. For the 1T
     model the text gives about 1e26 FLOPs, "over 250" Gopher budgets (``text_gopher_units_1t``);
     Table 3 prints ``table_gopher_units_1t``; ``text_flops_in_gopher_units_1t`` is the text's
     own 1e26 divided by the Gopher budget.
@@ -98,24 +99,17 @@ class Section34Claims:
 
 
 def section34_claims() -> Section34Claims:
-    """The Section 3.4 text's FLOPs and tokens against Table 3."""
-    text = data.load_table("section34_text_claims").set_index("params")
-    table3 = data.table3_approach1().set_index("params")
-    frame = pd.DataFrame(
-        {
-            "FLOPs (text)": text["flops"],
-            "FLOPs (Table 3)": table3.loc[text.index, "flops"],
-            "tokens (text)": text["tokens"],
-            "tokens (Table 3)": table3.loc[text.index, "tokens"],
-        }
-    )
-    frame.index.name = "params"
-    one_t = 1.0e12
+    """The Section 3.4 text's FLOPs and tokens against Table 3 (via ``section34_comparison``)."""
+    compared = section34_comparison(
+        data.load_table("section34_text_claims"), data.table3_approach1()
+    ).set_index("params")
+    columns = ["flops_text", "flops_table", "tokens_text", "tokens_table"]
+    one_t = compared.loc[1.0e12]
     return Section34Claims(
-        table=frame,
-        text_gopher_units_1t=float(text.loc[one_t, "gopher_units"]),
-        table_gopher_units_1t=float(table3.loc[one_t, "flops_gopher_units"]),
-        text_flops_in_gopher_units_1t=float(text.loc[one_t, "flops"] / GOPHER_FLOPS),
+        table=compared[columns],
+        text_gopher_units_1t=float(one_t["gopher_units_text"]),
+        table_gopher_units_1t=float(one_t["gopher_units_table"]),
+        text_flops_in_gopher_units_1t=float(one_t["gopher_units_of_text_flops"]),
     )
 
 
@@ -146,28 +140,26 @@ class Approach3Consistency:
 def approach3_consistency() -> Approach3Consistency:
     """Eq. 10's constants (rounded and unrounded) against Table 2, Figure 4 and Table A3."""
     interval = data.table2_exponents().set_index("approach").loc["approach_3"]
-    table = data.table_a3()
-    column = table[(table["approach"] == _TYPO_APPROACH) & (table["params"] != _TYPO_PARAMS)]
-    ratios = {}
-    for name, law in (
-        ("rounded", ParametricLoss.paper_rounded()),
-        ("unrounded", ParametricLoss.paper_unrounded()),
-    ):
-        needed = law.flops_for_n_opt(column["params"].to_numpy(float))
-        ratios[name] = (law, np.asarray(needed) / column["flops"].to_numpy(float))
-    rounded, unrounded = ratios["rounded"][0], ratios["unrounded"][0]
+    laws = {
+        "rounded": ParametricLoss.paper_rounded(),
+        "unrounded": ParametricLoss.paper_unrounded(),
+    }
+    regenerated = projection_table(laws, "approach_3")
+    usable = regenerated[~regenerated["typo"].astype(bool)]
+    ratio = (1.0 + usable["flops_rel_diff"]).groupby(usable["law"])
+    low, high = ratio.min(), ratio.max()
     return Approach3Consistency(
-        a_rounded=rounded.a,
-        a_unrounded=unrounded.a,
+        a_rounded=laws["rounded"].a,
+        a_unrounded=laws["unrounded"].a,
         a_p10=float(interval["a_p10"]),
         a_p90=float(interval["a_p90"]),
-        n_opt_rounded_b=float(rounded.n_opt(GOPHER_FLOPS)) / 1e9,
-        n_opt_unrounded_b=float(unrounded.n_opt(GOPHER_FLOPS)) / 1e9,
+        n_opt_rounded_b=float(laws["rounded"].n_opt(GOPHER_FLOPS)) / 1e9,
+        n_opt_unrounded_b=float(laws["unrounded"].n_opt(GOPHER_FLOPS)) / 1e9,
         n_opt_paper_b=data.experiment_value("approach3_n_opt_at_gopher_budget") / 1e9,
-        a3_ratio_rounded_min=float(ratios["rounded"][1].min()),
-        a3_ratio_rounded_max=float(ratios["rounded"][1].max()),
-        a3_ratio_unrounded_min=float(ratios["unrounded"][1].min()),
-        a3_ratio_unrounded_max=float(ratios["unrounded"][1].max()),
+        a3_ratio_rounded_min=float(low["rounded"]),
+        a3_ratio_rounded_max=float(high["rounded"]),
+        a3_ratio_unrounded_min=float(low["unrounded"]),
+        a3_ratio_unrounded_max=float(high["unrounded"]),
     )
 
 
@@ -187,12 +179,13 @@ class RoundedTokens:
 
 
 def rounded_tokens() -> RoundedTokens:
-    """6ND of every Table 3 and Table A3 row against its printed FLOPs."""
-    table3 = data.table3_approach1().assign(table="Table 3", approach="approach_1")
-    a3 = data.table_a3().assign(table="Table A3")
-    a3 = a3[~((a3["approach"] == _TYPO_APPROACH) & (a3["params"] == _TYPO_PARAMS))]
-    columns = ["table", "approach", "params", "tokens", "flops"]
-    rows = pd.concat([table3[columns], a3[columns]], ignore_index=True)
+    """6ND of every Table 3 and Table A3 row against its printed FLOPs (the typo row left out)."""
+    rows = pd.concat(
+        [data.projection_rows(a) for a in data.PROJECTION_APPROACHES], ignore_index=True
+    )
+    rows = rows[~rows["typo"].astype(bool)].reset_index(drop=True)
+    rows.insert(0, "table", np.where(rows["approach"] == "approach_1", "Table 3", "Table A3"))
+    rows = rows[["table", "approach", "params", "tokens", "flops"]]
     implied = flops_6nd(rows["params"].to_numpy(float), rows["tokens"].to_numpy(float))
     rows["6ND / printed - 1 (%)"] = 100 * (implied / rows["flops"].to_numpy(float) - 1)
     deviation = rows["6ND / printed - 1 (%)"].abs()
