@@ -32,8 +32,9 @@ The **book layer**, ``book``, holds what only the pages need: ``book.glue`` (the
 and the chapters' parameter check), ``book.plotting`` (figure style and recurring figures),
 ``book.status``, ``book.tables``, ``book.projections`` (Tables 3 and A3 regenerated),
 ``book.flops_tables`` (Tables A4 and A9 recounted), ``book.sweep_fits`` (the laptop sweep
-fitted once for every chapter), ``book.compare``, ``book.training_curves`` and
-``book.evaluations``.
+fitted once for every chapter), ``book.compare``, ``book.training_curves``,
+``book.evaluations``, ``book.compute_audit`` (the FLOPs budgeting chapter's tables) and
+``book.errata`` (the errata page's arithmetic).
 """
 
 __version__ = "0.2.0"
