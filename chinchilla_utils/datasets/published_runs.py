@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from chinchilla_utils._validation import check_choice
-from chinchilla_utils.datasets._files import data_path
+from chinchilla_utils.datasets._files import data_dir, read_csv, verify_shipped
 
 __all__ = [
     "GADRE2024_COLUMNS",
@@ -296,10 +296,14 @@ def _check_sardana(table: pd.DataFrame, where: Path) -> None:
 
 
 def _read(relative: str, path: str | PathLike[str] | None) -> tuple[pd.DataFrame, Path]:
-    file = data_path(relative) if path is None else Path(path)
-    if not file.is_file():
-        raise FileNotFoundError(f"{file} does not exist")
-    table = pd.read_csv(file, dtype=dict.fromkeys(_TEXT_COLUMNS, str))
+    if path is None:  # a shipped table: checked against data/MANIFEST.sha256 first
+        file = verify_shipped(data_dir(), relative)
+    else:
+        file = Path(path)
+        if not file.is_file():
+            raise FileNotFoundError(f"{file} does not exist")
+    fix = "restore it from git, or rerun data/published_runs/derive.py on the upstream files"
+    table = read_csv(file, fix=fix, dtype=dict.fromkeys(_TEXT_COLUMNS, str))
     # Counts come back as floats: 6 * N * D of int64 columns overflows past 9.2e18.
     numeric = [c for c in table.columns if c not in _TEXT_COLUMNS]
     table[numeric] = table[numeric].apply(pd.to_numeric, errors="coerce").astype(float)
