@@ -94,12 +94,16 @@ def _stat_key(path: Path) -> tuple[str, int, int]:
     return (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
 
 
+def _hash_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def file_sha256(path: str | PathLike[str]) -> str:
     """SHA-256 of a file (hex), computed once per process per version of the file."""
     path = Path(path)
     key = _stat_key(path)
     if key not in _DIGESTS:
-        _DIGESTS[key] = hashlib.sha256(path.read_bytes()).hexdigest()
+        _DIGESTS[key] = _hash_file(path)
     return _DIGESTS[key]
 
 
