@@ -35,7 +35,7 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import huber, logsumexp
 
-from chinchilla_utils.epoch import load_epoch_points
+from chinchilla_utils.datasets.epoch_ai import load_epoch_points
 from chinchilla_utils.fitting.approach3 import (
     _distinct_best,
     bootstrap_approach3,

@@ -1,10 +1,30 @@
 """chinchilla_utils: the tested code behind the Chinchilla reproduction book.
 
-One concept a module: ``flops`` (compute accounting), ``budget`` (FLOPs to PF-days,
-accelerator-days and dollars), ``laws`` (scaling laws as objects), ``fitting`` (the three
-approaches and their bootstraps), ``data`` (the paper's tables), ``epoch`` (Epoch AI's points),
-``plotting`` (the book's figure style), ``notebook`` (glue and parameter checks), and the
-optional ``sweep`` (the laptop training sweep, needs torch).
+Two layers. The **science library** knows nothing of the book's pages; a practitioner can use
+it on their own runs:
+
+- ``constants``: the paper's named numbers (Chinchilla's and Gopher's compute), read once.
+- ``laws``: scaling laws as objects (``ParametricLoss``, ``PowerLawFrontier``).
+- ``compute.flops``: FLOPs and parameter counts of a transformer (6ND, Appendix F).
+- ``compute.cost``: FLOPs to PF-days, accelerator-days and dollars.
+- ``datasets.paper``: the paper's tables, checked on load.
+- ``datasets.epoch_ai``: Epoch AI's 245 points from the paper's Figure 4 (not shipped).
+- ``datasets.sweep``: the book's laptop training sweep (shipped results).
+- ``fitting.errors``: ``FitError``, a fit that fails at run time.
+- ``fitting.powerlaw``: power laws in log-log space.
+- ``fitting.bootstrap``: resampling shared by the three approaches.
+- ``fitting.synthetic``: runs drawn from a known law, for tests and exercises.
+- ``fitting.approach1``: envelope of training curves (Approach 1).
+- ``fitting.approach2``: IsoFLOP parabolas (Approach 2).
+- ``fitting.approach3``: the parametric loss fit (Approach 3).
+- ``fitting.approach3_scipy``: a scipy reference fitter for Approach 3.
+- ``sweep``: the laptop training sweep itself (needs torch): ``sweep.plans``, ``sweep.runner``,
+  ``sweep.train``, ``sweep.corpus``, ``sweep.model_shapes``.
+
+The **book layer**, ``book``, holds what only the pages need: ``book.glue`` (the glue helper
+and the chapters' parameter check), ``book.plotting`` (figure style and recurring figures),
+``book.status``, ``book.tables``, ``book.projections``, ``book.compare``,
+``book.training_curves`` and ``book.evaluations``.
 """
 
 __version__ = "0.1.0"

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_finite, as_positive, as_scalar_or_array, check_choice
+from chinchilla_utils._validation import as_finite, as_positive, as_scalar_or_array, check_choice
 
 __all__ = ["ParametricLoss", "PowerLawFrontier", "KAPLAN_CALIBRATIONS"]
 
@@ -81,7 +81,7 @@ class ParametricLoss:
     # -- constructors -------------------------------------------------------------------
     @classmethod
     def _from_constants(cls, variant: str) -> ParametricLoss:
-        from .data import approach3_constants
+        from chinchilla_utils.datasets.paper import approach3_constants
 
         df = approach3_constants()
         row = df.loc[df["variant"] == variant]
@@ -272,7 +272,7 @@ class PowerLawFrontier:
         ``D_opt`` follows from ``C = 6 N D`` in both cases, not from Kaplan's separate
         ``D_opt = 2e10 * C**0.27`` fit (which is not consistent with ``6 N D`` at his N).
         """
-        from .data import experiment_value, kaplan_constant
+        from chinchilla_utils.datasets.paper import experiment_value, kaplan_constant
 
         check_choice("calibration", calibration, KAPLAN_CALIBRATIONS)
         exponent = kaplan_constant("p_n")

@@ -7,13 +7,13 @@ import pandas as pd
 import pytest
 from known_law import KnownLaw
 
+from chinchilla_utils.constants import CHINCHILLA_FLOPS
 from chinchilla_utils.fitting.approach1 import (
     N_GRID,
     bootstrap_approach1,
     envelope_of_curves,
     fit_approach1,
 )
-from chinchilla_utils.fitting.approach2 import CHINCHILLA_FLOPS
 from chinchilla_utils.fitting.synthetic import synthetic_training_curves
 
 LAW = KnownLaw()

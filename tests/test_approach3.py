@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from scipy.special import huber, logsumexp
 
-from chinchilla_utils.data import load_table
+from chinchilla_utils.datasets.paper import load_table
 from chinchilla_utils.fitting.approach3 import (
     PAPER_GRID_AXES,
     THETA_NAMES,
@@ -56,7 +56,7 @@ REDUCED = _reduced_grid()
 @pytest.fixture(scope="module")
 def epoch_points(epoch_data_dir: Path) -> pd.DataFrame:
     """Epoch AI's 245 points (the shared fixture fails, never skips, when they are absent)."""
-    from chinchilla_utils.epoch import load_epoch_points
+    from chinchilla_utils.datasets.epoch_ai import load_epoch_points
 
     df = load_epoch_points(path=epoch_data_dir / "svg_extracted_data.csv")
     assert len(df) == 245 and int(df["outlier"].sum()) == 5

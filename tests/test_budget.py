@@ -1,11 +1,11 @@
-"""Known answers and error paths for chinchilla_utils.budget."""
+"""Known answers and error paths for chinchilla_utils.compute.cost."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from chinchilla_utils.budget import (
+from chinchilla_utils.compute.cost import (
     ACCELERATORS,
     PF_DAY_FLOPS,
     Accelerator,
@@ -14,7 +14,7 @@ from chinchilla_utils.budget import (
     pf_days_to_flops,
     training_cost_usd,
 )
-from chinchilla_utils.data import load_table
+from chinchilla_utils.datasets.paper import load_table
 
 
 def test_pf_day_is_petaflop_per_second_for_a_day() -> None:
@@ -138,7 +138,7 @@ def test_accelerator_validation(kwargs: dict, match: str) -> None:
 
 
 def test_flops_for_cost_inverts_training_cost():
-    from chinchilla_utils.budget import flops_for_cost_usd, training_cost_usd
+    from chinchilla_utils.compute.cost import flops_for_cost_usd, training_cost_usd
 
     flops = flops_for_cost_usd(1e6, "H100", 0.4, 2.5)
     assert training_cost_usd(flops, "H100", 0.4, 2.5) == pytest.approx(1e6, rel=1e-12)
@@ -148,7 +148,7 @@ def test_flops_for_cost_inverts_training_cost():
 
 @pytest.mark.parametrize("usd", [-1.0, float("nan"), float("inf")])
 def test_flops_for_cost_rejects_bad_budget(usd):
-    from chinchilla_utils.budget import flops_for_cost_usd
+    from chinchilla_utils.compute.cost import flops_for_cost_usd
 
     with pytest.raises(ValueError, match="usd"):
         flops_for_cost_usd(usd, "A100", 0.4, 2.0)

@@ -1,4 +1,4 @@
-"""Tests for chinchilla_utils.compare: allocation tables and the Table 2 comparison."""
+"""Tests for chinchilla_utils.book.compare: allocation tables and the Table 2 comparison."""
 
 from __future__ import annotations
 
@@ -6,16 +6,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from chinchilla_utils.compare import (
+from chinchilla_utils.book.compare import (
     ALLOCATION_COLUMNS,
     EXPONENT_COLUMNS,
     compare_exponents,
     optimal_allocation_table,
 )
-from chinchilla_utils.data import table2_exponents
+from chinchilla_utils.constants import GOPHER_FLOPS
+from chinchilla_utils.datasets.paper import table2_exponents
 from chinchilla_utils.laws import ParametricLoss, PowerLawFrontier
-
-GOPHER_FLOPS = 5.76e23
 
 
 def test_allocation_table_matches_laws_and_satisfies_6nd():

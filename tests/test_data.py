@@ -1,4 +1,4 @@
-"""Tests for chinchilla_utils.data: every table loads, matches its schema and the paper."""
+"""Tests for chinchilla_utils.datasets.paper: every table loads, matches its schema and the paper."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from chinchilla_utils import data
+from chinchilla_utils.datasets import paper as data
 
 
 def test_every_csv_has_a_schema_and_loads():
     tables = data.available_tables()
     assert len(tables) >= 29  # the reference transcription; chapters may add their own
     assert set(tables) <= set(data._SCHEMAS), "give every new table a schema in data.py"
-    readme = (data.DATA_DIR / "README.md").read_text(encoding="utf-8")
+    readme = (data._data_dir() / "README.md").read_text(encoding="utf-8")
     for name in tables:
         assert f"`{name}.csv`" in readme, f"{name}.csv is not described in data/README.md"
     for name in tables:
@@ -100,7 +100,7 @@ def _write(tmp_path, name, text):
 
 
 def test_schema_check_catches_missing_and_non_numeric_columns(tmp_path, monkeypatch):
-    monkeypatch.setattr(data, "DATA_DIR", tmp_path)
+    monkeypatch.setattr(data, "_data_dir", lambda: tmp_path)
     _write(tmp_path, "wikitext103", "model,source,note\nChinchilla,x,\n")
     with pytest.raises(ValueError, match=r"lacks the expected column\(s\) \['perplexity'\]"):
         data.load_table("wikitext103")
@@ -113,13 +113,15 @@ def test_schema_check_catches_missing_and_non_numeric_columns(tmp_path, monkeypa
 
 
 def test_isoflop_budgets_rejects_a_damaged_file(tmp_path, monkeypatch):
-    monkeypatch.setattr(data, "DATA_DIR", tmp_path)
+    monkeypatch.setattr(data, "_data_dir", lambda: tmp_path)
     _write(tmp_path, "isoflop_budgets", "budget_index,flops,source,note\n1,6e18,x,\n")
     with pytest.raises(ValueError, match="9 positive budgets"):
         data.isoflop_budgets()
 
 
-def test_missing_data_dir_is_a_clear_error(tmp_path, monkeypatch):
-    monkeypatch.setattr(data, "DATA_DIR", tmp_path / "nowhere")
-    with pytest.raises(FileNotFoundError, match="data folder"):
+def test_missing_data_package_is_a_clear_error(monkeypatch):
+    from chinchilla_utils.datasets import _files
+
+    monkeypatch.setattr(_files, "DATA_PACKAGE", "chinchilla_utils._no_such_data")
+    with pytest.raises(FileNotFoundError, match="not installed; reinstall"):
         data.load_table("table1_models")

@@ -1,4 +1,4 @@
-"""Tests for chinchilla_utils.epoch: finding, verifying and tidying Epoch AI's points.
+"""Tests for chinchilla_utils.datasets.epoch_ai: finding, verifying and tidying Epoch AI's points.
 
 Data: Besiroglu et al. (2024), extracted from Figure 4 of Hoffmann et al. (2022). Tests that
 need the real file use the ``epoch_data_dir`` fixture (which fails when it is absent); the
@@ -10,14 +10,14 @@ from __future__ import annotations
 import io
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from chinchilla_utils import epoch
-from chinchilla_utils.data import isoflop_budgets
-from chinchilla_utils.epoch import (
+from chinchilla_utils.datasets import epoch_ai as epoch
+from chinchilla_utils.datasets.epoch_ai import (
     EPOCH_SHA256,
     EPOCH_URL,
     DataChecksumError,
@@ -26,6 +26,7 @@ from chinchilla_utils.epoch import (
     flag_outliers,
     load_epoch_points,
 )
+from chinchilla_utils.datasets.paper import isoflop_budgets
 
 COLUMNS = [
     "n_params", "flops", "n_tokens", "loss", "isoflop_budget", "budget_distance_dex",
@@ -245,10 +246,11 @@ def test_bad_tolerance(bad):
 
 
 def test_real_file_is_not_in_the_repository():
-    from chinchilla_utils.data import DATA_DIR
+    from chinchilla_utils.datasets._files import data_dir
 
-    assert not (DATA_DIR / epoch.EPOCH_FILENAME).exists()
-    gitignore = (DATA_DIR.parent / ".gitignore").read_text().splitlines()
+    assert not (data_dir() / epoch.EPOCH_FILENAME).exists()
+    repo = Path(__file__).resolve().parents[1]
+    gitignore = (repo / ".gitignore").read_text().splitlines()
     assert epoch.EPOCH_FILENAME in gitignore
 
 

@@ -1,4 +1,4 @@
-"""Tests for chinchilla_utils.evaluations (chapter 6)."""
+"""Tests for chinchilla_utils.book.evaluations (chapter 6)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from chinchilla_utils import evaluations as ev
-from chinchilla_utils.data import load_table
+from chinchilla_utils.book import evaluations as ev
+from chinchilla_utils.datasets.paper import load_table
 
 REFERENCE = pd.DataFrame(
     {

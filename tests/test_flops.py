@@ -1,4 +1,4 @@
-"""Known answers for chinchilla_utils.flops: Tables A4 and A9, Table 1 arithmetic, Appendix F."""
+"""Known answers for chinchilla_utils.compute.flops: Tables A4 and A9, Table 1 arithmetic, Appendix F."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from chinchilla_utils.data import load_table
-from chinchilla_utils.flops import (
+from chinchilla_utils.compute.flops import (
     ATTENTION_WIDTHS,
     CHINCHILLA_70B,
     FLOP_CONVENTIONS,
@@ -23,6 +22,7 @@ from chinchilla_utils.flops import (
     training_flops_per_sequence,
     training_flops_per_token,
 )
+from chinchilla_utils.datasets.paper import load_table
 
 # Table A9 rows (params in millions) where n_heads * kv_size != d_model (reference item 7).
 INCONSISTENT_A9_MILLIONS = {3530, 4084, 11452, 12569, 13735, 14940}
@@ -371,7 +371,7 @@ def test_training_flops_rejects_bad_tokens(bad) -> None:
 
 
 def test_param_breakdown_sums_to_count_params():
-    from chinchilla_utils.flops import CHINCHILLA_70B, count_params, param_breakdown
+    from chinchilla_utils.compute.flops import CHINCHILLA_70B, count_params, param_breakdown
 
     parts = param_breakdown(CHINCHILLA_70B)
     assert sum(parts.values()) - parts["input_embedding"] == count_params(CHINCHILLA_70B)
@@ -384,7 +384,7 @@ def test_param_breakdown_sums_to_count_params():
 def test_param_breakdown_rejects_unknown_width():
     import pytest
 
-    from chinchilla_utils.flops import CHINCHILLA_70B, param_breakdown
+    from chinchilla_utils.compute.flops import CHINCHILLA_70B, param_breakdown
 
     with pytest.raises(ValueError, match="attention_width"):
         param_breakdown(CHINCHILLA_70B, attention_width="heads")

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from scipy.optimize import minimize_scalar
 
-from chinchilla_utils import data
+from chinchilla_utils.constants import GOPHER_FLOPS
+from chinchilla_utils.datasets import paper as data
 from chinchilla_utils.laws import ParametricLoss, PowerLawFrontier
 
-GOPHER_FLOPS = 5.76e23
 BUDGETS = np.logspace(18, 26, 9)
 
 LAWS = {

@@ -1,14 +1,15 @@
-"""Tests for chinchilla_utils.notebook: reading glued values and guarding papermill parameters."""
+"""Tests for chinchilla_utils.book.glue: reading glued values and guarding papermill parameters."""
 
 from __future__ import annotations
 
 import math
 
 import nbformat
+import numpy as np
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from chinchilla_utils.notebook import (
+from chinchilla_utils.book.glue import (
     assigned_names,
     check_parameters,
     duplicate_glue_keys,
@@ -155,7 +156,7 @@ def tiny_notebook(tmp_path_factory):
         new_markdown_cell("# Tiny"),
         parameters,
         new_code_cell(
-            "from chinchilla_utils.notebook import check_parameters\n"
+            "from chinchilla_utils.book.glue import check_parameters\n"
             "check_parameters()\n"
             "from myst_nb import glue"
         ),
@@ -202,3 +203,41 @@ def test_papermill_misspelled_parameter_fails(tiny_notebook, tmp_path):
         _run(tiny_notebook, tmp_path / "out.ipynb", {"n_bootstrapp": 400})
     assert info.value.ename == "ValueError"
     assert "did you mean 'n_bootstrap'" in info.value.evalue
+
+
+def test_glue_numbers_glues_fields_and_values(monkeypatch):
+    import dataclasses
+
+    import myst_nb
+
+    from chinchilla_utils.book.glue import glue_numbers
+
+    calls = []
+    monkeypatch.setattr(myst_nb, "glue", lambda key, value, display: calls.append((key, value)))
+
+    @dataclasses.dataclass
+    class Result:
+        a: float
+        n_runs: int
+
+    glued = glue_numbers("ch", Result(0.5, 7), ["a", "n_runs"], ratio=np.float64(2.5))
+    assert glued == {"ch_a": 0.5, "ch_n_runs": 7, "ch_ratio": 2.5}
+    assert calls == list(glued.items())
+    assert type(glued["ch_n_runs"]) is int and type(glued["ch_ratio"]) is float
+
+
+@pytest.mark.parametrize("bad", ["a sentence", True, np.bool_(False), None, [1, 2]])
+def test_glue_numbers_refuses_anything_but_numbers(bad):
+    from chinchilla_utils.book.glue import glue_numbers
+
+    with pytest.raises(TypeError, match="'ch_claim' is"):
+        glue_numbers("ch", claim=bad)
+
+
+def test_glue_numbers_checks_prefix_and_result():
+    from chinchilla_utils.book.glue import glue_numbers
+
+    with pytest.raises(ValueError, match="prefix"):
+        glue_numbers("", x=1.0)
+    with pytest.raises(ValueError, match="no result object"):
+        glue_numbers("ch", None, ["a"])

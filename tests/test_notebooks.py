@@ -27,7 +27,7 @@ import nbformat
 import pytest
 import yaml
 
-from chinchilla_utils.notebook import assigned_names, duplicate_glue_keys, read_glued
+from chinchilla_utils.book.glue import assigned_names, duplicate_glue_keys, read_glued
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TOC_PATH = REPO_ROOT / "book" / "_toc.yml"

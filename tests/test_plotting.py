@@ -1,4 +1,4 @@
-"""Smoke tests for chinchilla_utils.plotting (Agg backend; nothing is shown or saved)."""
+"""Smoke tests for chinchilla_utils.book.plotting (Agg backend; nothing is shown or saved)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.colors import to_rgba  # noqa: E402
 
-from chinchilla_utils.fitting.approach2 import fit_approach2  # noqa: E402
-from chinchilla_utils.fitting.synthetic import synthetic_isoflop_points  # noqa: E402
-from chinchilla_utils.laws import ParametricLoss, PowerLawFrontier  # noqa: E402
-from chinchilla_utils.plotting import (  # noqa: E402
+from chinchilla_utils.book.plotting import (  # noqa: E402
     budget_palette,
     merge_close_labels,
     plot_frontiers,
@@ -23,6 +20,9 @@ from chinchilla_utils.plotting import (  # noqa: E402
     plot_loss_contours,
     use_book_style,
 )
+from chinchilla_utils.fitting.approach2 import fit_approach2  # noqa: E402
+from chinchilla_utils.fitting.synthetic import synthetic_isoflop_points  # noqa: E402
+from chinchilla_utils.laws import ParametricLoss, PowerLawFrontier  # noqa: E402
 
 LAW = ParametricLoss(E=1.69, A=406.4, B=410.7, alpha=0.34, beta=0.28)
 BUDGETS = np.array([6e18, 1e19, 3e19, 6e19, 1e20])
@@ -119,7 +119,7 @@ def test_plot_frontiers_with_models(ax):
 
 
 def test_coinciding_model_labels_are_merged(ax):
-    from chinchilla_utils.data import table1_models
+    from chinchilla_utils.datasets.paper import table1_models
 
     models = table1_models()
     plot_frontiers(ax, {"Approach 3": LAW}, models=models)
@@ -149,7 +149,7 @@ def test_coinciding_model_labels_are_merged(ax):
 def test_separate_labels_moves_overlapping_labels_up(ax):
     from matplotlib.text import Text
 
-    from chinchilla_utils.plotting import separate_labels
+    from chinchilla_utils.book.plotting import separate_labels
 
     ax.set_xlim(0, 10)
     ax.set_ylim(0, 10)

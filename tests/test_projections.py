@@ -1,4 +1,4 @@
-"""Tests for chinchilla_utils.projections (Table 3 regenerated; Section 3.4 text; Chapter 2)."""
+"""Tests for chinchilla_utils.book.projections (Table 3 regenerated; Section 3.4 text; Chapter 2)."""
 
 from __future__ import annotations
 
@@ -6,16 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from chinchilla_utils.data import load_table, table3_approach1
-from chinchilla_utils.fitting.powerlaw import fit_power_law
-from chinchilla_utils.laws import PowerLawFrontier
-from chinchilla_utils.projections import (
-    GOPHER_FLOPS,
+from chinchilla_utils.book.projections import (
     PROJECTION_COLUMNS,
     SECTION34_COLUMNS,
     projection_table,
     section34_comparison,
 )
+from chinchilla_utils.constants import GOPHER_FLOPS
+from chinchilla_utils.datasets.paper import load_table, table3_approach1
+from chinchilla_utils.fitting.powerlaw import fit_power_law
+from chinchilla_utils.laws import PowerLawFrontier
 
 
 def test_projection_reproduces_a_table_made_from_the_same_frontier():

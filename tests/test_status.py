@@ -1,12 +1,12 @@
-"""Tests for chinchilla_utils.status: the intro page's reproduction-status table."""
+"""Tests for chinchilla_utils.book.status: the intro page's reproduction-status table."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from chinchilla_utils import status
-from chinchilla_utils.status import (
+from chinchilla_utils.book import status
+from chinchilla_utils.book.status import (
     CAVEAT,
     NOT_REPRODUCIBLE,
     REPRODUCED,

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from chinchilla_utils.sweep import (
+from chinchilla_utils.datasets.sweep import (
     CURVES_COLUMNS,
     RUNS_COLUMNS,
     SWEEP_DIR,
@@ -70,7 +70,7 @@ def test_param_count_by_hand_for_the_smallest_model():
 
 
 def test_exact_flops_per_token_agrees_with_the_flops_module():
-    flops = pytest.importorskip("chinchilla_utils.flops")  # a sibling module, not torch
+    flops = pytest.importorskip("chinchilla_utils.compute.flops")  # a sibling module, not torch
     for shape in ladder_shapes():
         paper_shape = flops.TransformerShape(
             n_layers=shape.n_layers,
@@ -150,7 +150,7 @@ def test_peak_lr_table_is_frozen_and_evidenced():
 
 
 def test_shipped_calibration_evidence_is_what_the_runner_writes():
-    from chinchilla_utils.sweep import lr_calibration_summary
+    from chinchilla_utils.datasets.sweep import lr_calibration_summary
 
     shipped = pd.read_csv(SWEEP_DIR / "lr_calibration.csv")
     # Scramble the row order: the summary sorts and recomputes rule, factor and best itself.

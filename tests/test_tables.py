@@ -6,10 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from chinchilla_utils.data import table_a3
-from chinchilla_utils.fitting.approach3 import approach3_objective, fit_approach3
-from chinchilla_utils.laws import ParametricLoss
-from chinchilla_utils.tables import (
+from chinchilla_utils.book.tables import (
     APPROACH3_TABLE_COLUMNS,
     TABLE_A3_COLUMNS,
     approach3_table,
@@ -17,6 +14,9 @@ from chinchilla_utils.tables import (
     table_a3_column,
     table_a3_max_rel_diff,
 )
+from chinchilla_utils.datasets.paper import table_a3
+from chinchilla_utils.fitting.approach3 import approach3_objective, fit_approach3
+from chinchilla_utils.laws import ParametricLoss
 
 TRUE_LAW = ParametricLoss(E=1.8, A=480.0, B=2000.0, alpha=0.35, beta=0.37)
 

@@ -1,4 +1,4 @@
-"""Tests for chinchilla_utils.training_curves (Chapter 2: the sweep's curves for Approach 1)."""
+"""Tests for chinchilla_utils.book.training_curves (Chapter 2: the sweep's curves for Approach 1)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from chinchilla_utils.training_curves import (
+from chinchilla_utils.book.training_curves import (
     APPROACH1_CURVE_COLUMNS,
     ENVELOPE_RUN_COLUMNS,
     HORIZON_PAIR_COLUMNS,

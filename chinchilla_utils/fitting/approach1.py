@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .._validation import as_positive, check_frame
-from .approach2 import CHINCHILLA_FLOPS
+from chinchilla_utils._validation import as_positive, check_frame
+from chinchilla_utils.constants import CHINCHILLA_FLOPS
+
 from .bootstrap import BootstrapResult, progress_iter, resample_indices
 from .powerlaw import PowerLawFit, fit_power_law
 
@@ -353,7 +354,7 @@ def bootstrap_approach1(
     fraction : subsample fraction in (0, 1].
     flops_for_ratio : budget (FLOPs) at which to report ``n_opt`` (parameters) and
         ``tokens_per_param`` (``C / (6 N_opt^2)``, the frontier's ratio); default
-        :data:`~chinchilla_utils.fitting.approach2.CHINCHILLA_FLOPS` (5.88e23).
+        :data:`~chinchilla_utils.constants.CHINCHILLA_FLOPS` (5.88e23).
     progress : tqdm bar on/off; None shows one only when interactive.
 
     Returns

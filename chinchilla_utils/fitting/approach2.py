@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .._validation import as_positive, check_frame, check_same_shape
+from chinchilla_utils._validation import as_positive, check_frame, check_same_shape
+from chinchilla_utils.constants import CHINCHILLA_FLOPS
+
 from .bootstrap import BootstrapResult, progress_iter, resample_indices
 from .powerlaw import PowerLawFit, fit_power_law
 
@@ -36,9 +38,6 @@ __all__ = [
     "fit_isoflop_parabola",
 ]
 
-#: Training compute of Chinchilla, 6 x 70e9 parameters x 1.4e12 tokens (FLOPs): the default
-#: budget at which the bootstraps report tokens per parameter.
-CHINCHILLA_FLOPS = 6 * 70e9 * 1.4e12
 
 #: Fewest distinct model sizes that determine a parabola.
 MIN_SIZES = 3
@@ -317,7 +316,7 @@ def fit_approach2(
     ----------
     points : one row per trained model, with its budget, size and final loss.
     flops_col : column naming the budget (FLOPs) each point belongs to, e.g. ``"budget"`` for
-        synthetic data or ``"isoflop_budget"`` for :func:`chinchilla_utils.epoch.load_epoch_points`.
+        synthetic data or ``"isoflop_budget"`` for :func:`chinchilla_utils.datasets.epoch_ai.load_epoch_points`.
         Points are grouped on exact equality of this value; rows where it is NaN belong to no
         budget and are excluded (counted in ``n_rows_without_budget``).
     n_col : column of model sizes (parameters).

@@ -45,7 +45,8 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 
-from .._validation import as_finite, as_positive, check_choice, check_same_shape
+from chinchilla_utils._validation import as_finite, as_positive, check_choice, check_same_shape
+
 from ..laws import ParametricLoss
 from .bootstrap import BootstrapResult, resample_indices
 

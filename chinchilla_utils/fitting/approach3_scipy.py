@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 from scipy.optimize import minimize
 
-from .._validation import as_finite, as_positive, check_choice
+from chinchilla_utils._validation import as_finite, as_positive, check_choice
+
 from ..laws import ParametricLoss
 from .approach3 import (
     AT_BEST_RTOL,

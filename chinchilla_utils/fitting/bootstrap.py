@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import check_choice
+from chinchilla_utils._validation import check_choice
 
 RESAMPLING_METHODS = ("replacement", "subsample")
 

@@ -13,7 +13,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .._validation import as_positive, as_scalar_or_array, check_min_length, check_same_shape
+from chinchilla_utils._validation import (
+    as_positive,
+    as_scalar_or_array,
+    check_min_length,
+    check_same_shape,
+)
 
 if TYPE_CHECKING:  # laws imports nothing from fitting; keep the runtime import lazy anyway
     from ..laws import PowerLawFrontier

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize_scalar
 
-from .._validation import as_finite, as_positive
+from chinchilla_utils._validation import as_finite, as_positive
 
 __all__ = ["synthetic_isoflop_points", "synthetic_training_curves"]
 

@@ -1,8 +1,8 @@
 """The laptop-scale training sweep: byte-level transformers trained on the Python stdlib.
 
-Reading the shipped results needs no torch::
+Reading the shipped results needs no torch (they live in :mod:`chinchilla_utils.datasets.sweep`)::
 
-    from chinchilla_utils.sweep import load_sweep_runs, load_sweep_curves
+    from chinchilla_utils.datasets.sweep import load_sweep_runs, load_sweep_curves
 
 Regenerating them does (``pip install chinchilla_utils[sweep]``)::
 
@@ -11,25 +11,3 @@ Regenerating them does (``pip install chinchilla_utils[sweep]``)::
 Only :mod:`chinchilla_utils.sweep.train` imports torch, and only inside the worker processes.
 Used by the Approach 1, 2 and 3 chapters.
 """
-
-from .io import (
-    CURVES_COLUMNS,
-    RUNS_COLUMNS,
-    SWEEP_DIR,
-    load_sweep_curves,
-    load_sweep_meta,
-    load_sweep_runs,
-    lr_calibration_summary,
-    verify_sweep_files,
-)
-
-__all__ = [
-    "CURVES_COLUMNS",
-    "RUNS_COLUMNS",
-    "SWEEP_DIR",
-    "load_sweep_curves",
-    "load_sweep_meta",
-    "load_sweep_runs",
-    "lr_calibration_summary",
-    "verify_sweep_files",
-]

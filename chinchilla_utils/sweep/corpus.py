@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._validation import as_positive
+from chinchilla_utils._validation import as_positive
 
 #: Files whose path hash falls in the lowest ``VAL_PERCENT`` of 100 buckets are validation.
 VAL_PERCENT = 2

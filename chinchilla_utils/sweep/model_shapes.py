@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from .._validation import as_positive, check_choice
+from chinchilla_utils._validation import as_positive, check_choice
 
 VOCAB_SIZE = 256
 SEQ_LEN = 128

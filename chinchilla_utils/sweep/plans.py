@@ -13,7 +13,8 @@ import json
 import math
 from dataclasses import dataclass
 
-from .._validation import as_positive, check_choice
+from chinchilla_utils._validation import as_positive, check_choice
+
 from .model_shapes import SEQ_LEN, SweepShape, count_params, shape_from_width
 
 #: Bump when anything that changes a run's numbers changes (model, optimiser, data sampling,

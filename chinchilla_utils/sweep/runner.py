@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .._validation import check_choice
+from chinchilla_utils._validation import check_choice
+
 from .model_shapes import SEQ_LEN, count_params, training_flops_per_token
 from .plans import BATCH_SIZE, PLANS, RECIPE_VERSION, TOKENS_PER_STEP, RunSpec, get_plan
 
@@ -41,7 +42,7 @@ def default_out_dir(plan: str) -> Path:
     beside the cache, so that a bare ``python -m chinchilla_utils.sweep`` never overwrites the
     shipped book results.
     """
-    from .io import SWEEP_DIR
+    from chinchilla_utils.datasets.sweep import SWEEP_DIR
 
     check_choice("plan", plan, PLANS)
     if plan in ("book", "lr_calibration"):
@@ -186,7 +187,7 @@ def assemble_plan(
     """Build ``runs.csv``, ``curves.csv`` and ``sweep_meta.json`` in ``out_dir`` from the cache.
 
     The ``lr_calibration`` plan writes ``lr_calibration.csv`` (the search as evidence, see
-    :func:`~chinchilla_utils.sweep.io.lr_calibration_summary`) instead. Raises
+    :func:`~chinchilla_utils.datasets.sweep.lr_calibration_summary`) instead. Raises
     ``FileNotFoundError`` naming the missing runs when the plan is not complete.
     """
     from .corpus import load_corpus
@@ -274,7 +275,7 @@ def assemble_plan(
     curves = pd.DataFrame(curve_rows)
     out_dir.mkdir(parents=True, exist_ok=True)
     if plan == "lr_calibration":
-        from .io import lr_calibration_summary
+        from chinchilla_utils.datasets.sweep import lr_calibration_summary
 
         tmp = out_dir / ".lr_calibration.csv.tmp"
         lr_calibration_summary(runs).to_csv(tmp, index=False, float_format="%.6g")

@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._validation import as_finite, check_frame
+from chinchilla_utils._validation import as_finite, check_frame
 
 __all__ = [
     "APPROACH1_CURVE_COLUMNS",

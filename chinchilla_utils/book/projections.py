@@ -18,18 +18,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._validation import as_positive, check_frame
+from chinchilla_utils._validation import as_positive, check_frame
+from chinchilla_utils.constants import GOPHER_FLOPS
 
 __all__ = [
-    "GOPHER_FLOPS",
     "PROJECTION_COLUMNS",
     "SECTION34_COLUMNS",
     "projection_table",
     "section34_comparison",
 ]
 
-#: The Gopher budget (FLOPs) that defines the paper's "Gopher unit" (Figure 2 caption).
-GOPHER_FLOPS = 5.76e23
 
 PROJECTION_COLUMNS = (
     "params",

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._validation import as_finite, as_positive
+from chinchilla_utils._validation import as_finite, as_positive
 
 __all__ = [
     "EPOCH_URL",
@@ -191,7 +191,7 @@ def _read_raw(path: Path) -> pd.DataFrame:
 
 
 def _assign_budgets(flops: np.ndarray, tolerance_dex: float) -> tuple[np.ndarray, np.ndarray]:
-    from .data import isoflop_budgets
+    from chinchilla_utils.datasets.paper import isoflop_budgets
 
     budgets = isoflop_budgets()
     log_budgets = np.log10(budgets)

@@ -21,8 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from chinchilla_utils import data
-from chinchilla_utils.flops import (
+from chinchilla_utils.compute.flops import (
     CHINCHILLA_70B,
     GOPHER_280B,
     TransformerShape,
@@ -30,6 +29,8 @@ from chinchilla_utils.flops import (
     flops_6nd,
     flops_ratio_to_6nd,
 )
+from chinchilla_utils.constants import GOPHER_FLOPS
+from chinchilla_utils.datasets import paper as data
 from chinchilla_utils.laws import ParametricLoss
 
 __all__ = [
@@ -58,8 +59,6 @@ CHAPTERS = {
     "gopher": "notebooks/06_gopher_vs_chinchilla",
 }
 
-#: The paper's Gopher budget in FLOPs (Figure 2 caption, Table 3 "Gopher units").
-GOPHER_BUDGET_FLOPS = 5.76e23
 
 #: Table A4 ratios must match to this absolute tolerance.
 TABLE_A4_TOLERANCE = 0.01
@@ -149,7 +148,7 @@ def check_table1() -> ItemStatus:
     chinchilla = float(
         flops_6nd(models.loc["Chinchilla", "params"], models.loc["Chinchilla", "tokens"])
     )
-    gap = gopher / GOPHER_BUDGET_FLOPS - 1.0
+    gap = gopher / GOPHER_FLOPS - 1.0
     ok = abs(gap) < 0.01
     return ItemStatus(
         "table_1",
@@ -157,7 +156,7 @@ def check_table1() -> ItemStatus:
         CHAPTERS["flops"],
         REPRODUCED if ok else CAVEAT,
         f"Chinchilla's 6ND is {chinchilla:.3g} FLOPs; Gopher's is {gopher:.3g}, "
-        f"{abs(gap):.1%} {'below' if gap < 0 else 'above'} the {GOPHER_BUDGET_FLOPS:.3g} "
+        f"{abs(gap):.1%} {'below' if gap < 0 else 'above'} the {GOPHER_FLOPS:.3g} "
         "budget the paper uses for both",
         gap,
     )
@@ -280,7 +279,7 @@ def check_figure1() -> ItemStatus:
 def check_figure2() -> ItemStatus:
     """Figure 2's training curves are not published."""
     try:
-        from chinchilla_utils.sweep.io import load_sweep_runs
+        from chinchilla_utils.datasets.sweep import load_sweep_runs
 
         n_runs = len(load_sweep_runs())
     except (ImportError, FileNotFoundError, ValueError, OSError):
@@ -302,7 +301,7 @@ def check_figure2() -> ItemStatus:
 
 def _epoch_points() -> pd.DataFrame | None:
     try:
-        from chinchilla_utils.epoch import load_epoch_points
+        from chinchilla_utils.datasets.epoch_ai import load_epoch_points
 
         return load_epoch_points()
     except (ImportError, FileNotFoundError, ValueError, OSError):
@@ -334,7 +333,7 @@ def check_figure3(points: pd.DataFrame | None = None) -> ItemStatus:
 
 def check_figure4(points: pd.DataFrame | None = None) -> ItemStatus:
     """Figure 4: the caption's 40B at Gopher's budget from the paper's constants."""
-    n_opt = float(ParametricLoss.paper_unrounded().n_opt(GOPHER_BUDGET_FLOPS))
+    n_opt = float(ParametricLoss.paper_unrounded().n_opt(GOPHER_FLOPS))
     points = _epoch_points() if points is None else points
     data_note = (
         f"the fit is redone on Epoch AI's {len(points)} reconstructed points"

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._validation import as_finite, as_positive
+from chinchilla_utils._validation import as_finite, as_positive
 
 __all__ = [
     "ALLOCATION_COLUMNS",
@@ -122,7 +122,7 @@ def compare_exponents(
         (``"approach_1"``, ``"approach_2"``, ``"approach_3"``, ``"kaplan_2020"``); a law gives
         ``a`` and ``b``; ``None`` (or a missing key) leaves the book columns empty for that row.
         Keys that are not in Table 2 raise :class:`ValueError`.
-    paper : Table 2 as returned by :func:`chinchilla_utils.data.table2_exponents`
+    paper : Table 2 as returned by :func:`chinchilla_utils.datasets.paper.table2_exponents`
         (default: loaded).
     decimals : round the book's exponents to this many decimals *before* differencing, as the
         paper prints two; ``None`` keeps full precision. The book columns always hold the
@@ -138,7 +138,7 @@ def compare_exponents(
     (it does not for Approach 1's ``b`` nor Approach 3's ``a``: data/README.md items 9 and 10).
     """
     if paper is None:
-        from .data import table2_exponents
+        from chinchilla_utils.datasets.paper import table2_exponents
 
         paper = table2_exponents()
     if not isinstance(paper, pd.DataFrame) or "approach" not in paper.columns:

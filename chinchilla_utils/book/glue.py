@@ -1,4 +1,10 @@
-"""Helpers for the book's notebooks: reading glued values and guarding papermill parameters.
+"""Helpers for the book's notebooks: the one glue helper, reading glued values back, and
+guarding papermill parameters.
+
+:func:`glue_numbers` is how every chapter glues: it takes named numbers, or the fields of a
+result object, and glues each under ``<prefix>_<name>``. It refuses strings and booleans, so a
+sentence or a verdict is never assembled in code and pasted into prose: a data-dependent claim is
+written as prose and guarded by an ``assert`` in a hidden cell instead.
 
 ``read_glued`` lets the regression suite (``tests/test_notebooks.py``) read the numbers a chapter
 glued with :func:`myst_nb.glue` from an executed ``.ipynb``. ``check_parameters`` is called at the
@@ -20,6 +26,7 @@ from typing import Any
 
 __all__ = [
     "GLUE_MIME_PREFIX",
+    "glue_numbers",
     "INJECTED_PARAMETERS_HEADER",
     "assigned_names",
     "check_parameters",
@@ -32,6 +39,62 @@ GLUE_MIME_PREFIX = "application/papermill.record/"
 
 #: First line of the cell papermill injects after the ``parameters`` cell.
 INJECTED_PARAMETERS_HEADER = "# Parameters"
+
+
+def _gluable(key: str, value: Any) -> float | int:
+    import numpy as np
+
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.number):
+        raise TypeError(
+            f"glue_numbers glues numbers only; {key!r} is {type(value).__name__} {value!r}. "
+            "Write a claim as prose guarded by an assert, and glue the numbers it rests on"
+        )
+    if isinstance(value, np.integer | int):
+        return int(value)
+    return float(value)
+
+
+def glue_numbers(
+    prefix: str, result: Any = None, fields: Sequence[str] = (), **values: Any
+) -> dict[str, float | int]:
+    """Glue numbers for the prose, each under ``<prefix>_<name>``, and return them.
+
+    Parameters
+    ----------
+    prefix
+        The chapter's or section's key prefix (``"approach2"``); keys are ``prefix_name``.
+    result
+        Optional result object (a dataclass, or anything with attributes): each of ``fields``
+        is read from it with :func:`getattr` and glued under its own name.
+    fields
+        Attribute names of ``result`` to glue.
+    **values
+        Further numbers to glue, by name.
+
+    Returns
+    -------
+    dict
+        ``{key: value}`` of everything glued, so a cell can show or assert on it.
+
+    Raises
+    ------
+    TypeError
+        For a value that is not a number (strings and booleans included), naming the key.
+    ValueError
+        For an empty prefix, or a field asked of a missing ``result``.
+    """
+    if not isinstance(prefix, str) or not prefix.isidentifier():
+        raise ValueError(f"prefix must be an identifier such as 'approach2', got {prefix!r}")
+    if fields and result is None:
+        raise ValueError(f"fields {list(fields)} were asked for but no result object was given")
+    named = {name: getattr(result, name) for name in fields}
+    named.update(values)
+    glued = {f"{prefix}_{name}": _gluable(f"{prefix}_{name}", v) for name, v in named.items()}
+    from myst_nb import glue
+
+    for key, value in glued.items():
+        glue(key, value, display=False)
+    return glued
 
 
 def parse_glue_text(text: str) -> object:

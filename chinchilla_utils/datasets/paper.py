@@ -1,7 +1,8 @@
 """The paper's tables, each behind one function.
 
 Introduced in Chapter 1 (the paper's claims in numbers) and used in every chapter after it.
-Every CSV in the repository's ``data/`` folder is a transcription of a table, a figure legend
+Every CSV in the repository's ``data/`` folder (shipped inside the package as
+``chinchilla_utils._data``) is a transcription of a table, a figure legend
 or a sentence of Hoffmann et al. (2022), *Training Compute-Optimal Large Language Models*
 (arXiv:2203.15556), plus the Kaplan et al. (2020) constants the paper compares against.
 ``data/README.md`` gives each file's source, columns and units, and lists the places where
@@ -15,7 +16,7 @@ thing row by row.
 Numeric columns come back as floats or ints, with NaN where the paper prints no value.
 
 Epoch AI's 245 points extracted from Figure 4 are *not* here: they carry no licence and are
-found or downloaded by :mod:`chinchilla_utils.epoch`.
+found or downloaded by :mod:`chinchilla_utils.datasets.epoch_ai`.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from chinchilla_utils.datasets._files import data_dir
+
 __all__ = [
-    "DATA_DIR",
     "available_tables",
     "load_table",
     "table1_models",
@@ -44,8 +46,6 @@ __all__ = [
     "experiment_value",
 ]
 
-#: The repository's ``data/`` folder (the package is installed editable from the repository).
-DATA_DIR: Path = Path(__file__).resolve().parents[1] / "data"
 
 # Expected columns of every shipped table: a file that lost or renamed one is caught on load
 # rather than as a KeyError deep inside a chapter.
@@ -149,13 +149,8 @@ _ALIASES: dict[str, str] = {
 
 
 def _data_dir() -> Path:
-    if not DATA_DIR.is_dir():
-        raise FileNotFoundError(
-            f"the data folder {DATA_DIR} is missing; chinchilla_utils reads the paper's tables "
-            "from the repository's data/ folder, so install the package from a clone "
-            "(pip install -e .) rather than from a wheel"
-        )
-    return DATA_DIR
+    # One indirection, so that tests can point the loaders at a folder of their own.
+    return data_dir()
 
 
 def available_tables() -> list[str]:
@@ -173,7 +168,7 @@ def _resolve(name: str) -> str:
         close = difflib.get_close_matches(stem, available + list(_ALIASES), n=3, cutoff=0.5)
         hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
         raise ValueError(
-            f"unknown table {name!r}{hint}; available tables in {DATA_DIR}: {', '.join(available)}"
+            f"unknown table {name!r}{hint}; available tables in {_data_dir()}: {', '.join(available)}"
         )
     return stem
 
@@ -184,7 +179,7 @@ def _check_schema(stem: str, df: pd.DataFrame, path: Path) -> None:
     if missing:
         raise ValueError(
             f"{path} lacks the expected column(s) {missing}; found {list(df.columns)}. "
-            "Restore the file from git or from ../shared/reference/"
+            "Restore the file from git (git checkout -- data/)"
         )
     if len(df) == 0:
         raise ValueError(f"{path} has a header but no rows")

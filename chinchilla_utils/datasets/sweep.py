@@ -1,4 +1,9 @@
-"""Read the shipped sweep results (no torch needed)."""
+"""The laptop training sweep's shipped results, read without torch.
+
+Introduced with Approach 1. The runs were trained by :mod:`chinchilla_utils.sweep` (which needs
+torch); their CSVs ship in ``data/sweep/`` with a recipe, the machine and SHA-256 hashes
+(``sweep_meta.json``).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from .._validation import check_choice
+from chinchilla_utils._validation import check_choice
+from chinchilla_utils.datasets._files import data_dir
 
-#: ``data/sweep`` at the repository root: the shipped ``book`` plan's results.
-SWEEP_DIR = Path(__file__).resolve().parents[2] / "data" / "sweep"
+#: ``data/sweep`` (shipped inside the package): the ``book`` plan's results.
+SWEEP_DIR = data_dir() / "sweep"
 
 RUNS_COLUMNS = (
     "plan",
@@ -114,7 +120,7 @@ def lr_calibration_summary(runs: pd.DataFrame) -> pd.DataFrame:
     what ``data/sweep/lr_calibration.csv`` holds and what ``plans.BOOK_PEAK_LR`` was frozen from:
     ``rule_lr`` is the width rule's rate and ``factor`` the multiple of it that was tried.
     """
-    from .plans import width_rule_lr
+    from chinchilla_utils.sweep.plans import width_rule_lr
 
     cols = ["d_model", "shape", "n_params", "budget", "n_steps", "peak_lr", "final_val_loss"]
     table = runs[cols].sort_values(["d_model", "peak_lr"]).reset_index(drop=True)

@@ -21,9 +21,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._validation import as_positive, check_choice
-from .fitting.approach3 import CHINCHILLA_FLOPS, Approach3Result, approach3_objective
-from .laws import ParametricLoss
+from chinchilla_utils._validation import as_positive, check_choice
+from chinchilla_utils.constants import CHINCHILLA_FLOPS
+from chinchilla_utils.fitting.approach3 import Approach3Result, approach3_objective
+from chinchilla_utils.laws import ParametricLoss
 
 __all__ = [
     "APPROACH3_TABLE_COLUMNS",
@@ -177,7 +178,7 @@ def table_a3_column(
     ----------
     laws : ``{label: ParametricLoss}`` (anything with ``flops_for_n_opt`` and ``d_opt``).
     approach : which printed column: ``"approach_3"`` (default) or ``"approach_2"``.
-    table : Table A3 as from :func:`chinchilla_utils.data.table_a3` (default: loaded).
+    table : Table A3 as from :func:`chinchilla_utils.datasets.paper.table_a3` (default: loaded).
 
     Returns
     -------
@@ -191,7 +192,7 @@ def table_a3_column(
     items = _check_entries(laws, "laws")
     check_choice("approach", approach, ("approach_2", "approach_3"))
     if table is None:
-        from .data import table_a3
+        from chinchilla_utils.datasets.paper import table_a3
 
         table = table_a3()
     rows = table[table["approach"] == approach].reset_index(drop=True)

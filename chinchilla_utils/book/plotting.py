@@ -21,7 +21,7 @@ from matplotlib.axes import Axes
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
-from ._validation import as_positive, check_frame, check_same_shape
+from chinchilla_utils._validation import as_positive, check_frame, check_same_shape
 
 __all__ = [
     "BUDGET_CMAP",

@@ -1,6 +1,6 @@
 """Compute budgets in the units people plan with: PF-days, accelerator-days and dollars.
 
-Introduced in Chapter 1 (FLOPs budgeting) of the book, next to :mod:`chinchilla_utils.flops`.
+Introduced in Chapter 1 (FLOPs budgeting) of the book, next to :mod:`chinchilla_utils.compute.flops`.
 Kaplan et al. (2020) quote compute in PF-days (1 PF-day = 1e15 FLOP/s for a day = 8.64e19
 FLOPs); Hoffmann et al. (2022) quote raw FLOPs. Turning FLOPs into time needs a peak rate
 and a model FLOPs utilisation (MFU, the fraction of peak a training run sustains), and

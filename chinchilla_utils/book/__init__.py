@@ -1,0 +1,14 @@
+"""The book layer: what only the book's pages need.
+
+The science library (everything outside this subpackage) knows nothing of chapters; the modules
+here glue numbers into pages, set the figure style, and build the paper-versus-book tables.
+
+- :mod:`~chinchilla_utils.book.glue`: the one glue helper and the parameter check of a chapter.
+- :mod:`~chinchilla_utils.book.plotting`: the book's figure style and its recurring figures.
+- :mod:`~chinchilla_utils.book.status`: the intro's reproduction-status table.
+- :mod:`~chinchilla_utils.book.tables`: Table 3 and Table A3 regenerated beside the printed ones.
+- :mod:`~chinchilla_utils.book.projections`: the paper's projections and Section 3.4 claims.
+- :mod:`~chinchilla_utils.book.compare`: the approaches' exponents and allocations side by side.
+- :mod:`~chinchilla_utils.book.training_curves`: the laptop sweep's curves for Approach 1.
+- :mod:`~chinchilla_utils.book.evaluations`: Chinchilla against Gopher, task by task.
+"""
