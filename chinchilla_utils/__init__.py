@@ -7,6 +7,8 @@ it on their own runs:
 - ``laws``: scaling laws as objects (``ParametricLoss``, ``PowerLawFrontier``).
 - ``compute.flops``: FLOPs and parameter counts of a transformer (6ND, Appendix F).
 - ``compute.cost``: FLOPs to PF-days, accelerator-days and dollars.
+- ``compute.conventions``: named ways of counting N and C, applied to any table of runs.
+- ``compute.reconcile``: Pearce and Song's view of the Chinchilla law in Kaplan's counts.
 - ``datasets.paper``: the paper's tables, checked on load.
 - ``datasets.epoch_ai``: Epoch AI's 245 points from the paper's Figure 4 (not shipped).
 - ``datasets.sweep``: the book's laptop training sweep (shipped results).
