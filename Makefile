@@ -16,10 +16,13 @@ JOBS ?= 2
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 
+# Exact versions the book was last built and tested with (make pins rewrites the file).
+PIP_INSTALL = $(BIN)/python -m pip install -c constraints.txt
+
 BOOK_BUILD = $(BIN)/jupyter-book build . --toc book/_toc.yml -W -n --keep-going --all
 NBSTRIPOUT_KEYS = metadata.papermill cell.metadata.papermill cell.metadata.execution
 
-.PHONY: help venv book test test-fast sweep lint format strip screenshots clean
+.PHONY: help venv book test test-fast sweep lint format strip screenshots clean pins
 
 help:
 	@echo "make book    build the site strictly into _build/html (creates .venv)"
@@ -29,6 +32,7 @@ help:
 	@echo "make lint    ruff check + ruff format --check (Python and notebooks)"
 	@echo "make format  ruff format + ruff check --fix"
 	@echo "make strip   strip outputs and papermill metadata from notebooks"
+	@echo "make pins    rewrite constraints.txt and binder/requirements.txt from .venv"
 	@echo "make clean   remove _build and caches (keeps .venv)"
 
 $(BIN)/python:
@@ -36,13 +40,13 @@ $(BIN)/python:
 
 venv: $(BIN)/python
 
-$(VENV)/.stamp-book: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -e ".[book]"
+$(VENV)/.stamp-book: pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP_INSTALL) -e ".[book]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3"
 	touch $@
 
-$(VENV)/.stamp-dev: pyproject.toml $(VENV)/.stamp-book
-	$(BIN)/python -m pip install -e ".[book,dev]"
+$(VENV)/.stamp-dev: pyproject.toml constraints.txt $(VENV)/.stamp-book
+	$(PIP_INSTALL) -e ".[book,dev]"
 	touch $@
 
 # torch first, pinned, so that resolving `.[sweep]` finds it installed.
@@ -50,8 +54,8 @@ $(VENV)/.stamp-torch: | $(BIN)/python
 	$(BIN)/python -m pip install $(TORCH_SPEC)
 	touch $@
 
-$(VENV)/.stamp-sweep: pyproject.toml $(VENV)/.stamp-torch
-	$(BIN)/python -m pip install -e ".[sweep]"
+$(VENV)/.stamp-sweep: pyproject.toml constraints.txt $(VENV)/.stamp-torch
+	$(PIP_INSTALL) -e ".[sweep]"
 	touch $@
 
 book: $(VENV)/.stamp-book
@@ -62,7 +66,7 @@ test: $(VENV)/.stamp-torch $(VENV)/.stamp-sweep $(VENV)/.stamp-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: $(VENV)/.stamp-dev
-	$(BIN)/python -m pytest -m "not notebooks and not site and not sweep" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not notebooks and not site and not sweep and not wheel" $(PYTEST_ARGS)
 
 sweep: $(VENV)/.stamp-sweep
 	$(BIN)/python -m chinchilla_utils.sweep --plan book --jobs $(JOBS)
@@ -91,6 +95,10 @@ screenshots:
 	    "file://$$(pwd)/$$page" >/dev/null 2>&1; \
 	done
 	@ls _build/screenshots
+
+# After a deliberate dependency change: pin what .venv has now (constraints.txt, binder/).
+pins: $(VENV)/.stamp-dev
+	$(BIN)/python tools/update_pins.py
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache

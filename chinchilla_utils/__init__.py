@@ -29,4 +29,4 @@ and the chapters' parameter check), ``book.plotting`` (figure style and recurrin
 ``book.training_curves`` and ``book.evaluations``.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

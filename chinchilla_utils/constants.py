@@ -42,10 +42,17 @@ _chinchilla = _row("table1_models", "model", "Chinchilla")
 _gopher = _row("table1_models", "model", "Gopher")
 _gopher_setup = _row("table4_gopher_chinchilla_setup", "model", "Gopher")
 
+#: Chinchilla's size in parameters (Table 1: 70B).
 CHINCHILLA_PARAMS: float = float(_chinchilla["params"])
+#: Chinchilla's training tokens (Table 1: 1.4T).
 CHINCHILLA_TOKENS: float = float(_chinchilla["tokens"])
+#: Chinchilla's training compute by 6ND, FLOPs (5.88e23, Section 4.1).
 CHINCHILLA_FLOPS: float = 6 * CHINCHILLA_PARAMS * CHINCHILLA_TOKENS
+#: Gopher's size in parameters (Table 1: 280B).
 GOPHER_PARAMS: float = float(_gopher["params"])
+#: Gopher's training tokens (Table 1: 300B).
 GOPHER_TOKENS: float = float(_gopher["tokens"])
+#: The paper's Gopher budget, FLOPs (Table 4: 5.76e23; the "Gopher unit" of Table 3).
 GOPHER_FLOPS: float = float(_gopher_setup["training_flops"])
+#: Appendix F's count of Gopher's training compute, FLOPs (6.3e23).
 GOPHER_FLOPS_APPENDIX_F: float = float(_gopher_setup["training_flops_appendix_f"])

@@ -225,3 +225,53 @@ def test_ci_script_has_no_sigpipe_prone_pipes():
         "under pipefail these pipes can fail with exit 141 (SIGPIPE); read all input instead "
         "(sed -n 1p, grep without -q)"
     )
+
+
+def _pins() -> dict[str, str]:
+    from tools.update_pins import requirement_name
+
+    lines = (REPO_ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines()
+    pins = [line for line in lines if line and not line.startswith("#")]
+    return {requirement_name(p): p.split("==", 1)[1].strip() for p in pins}
+
+
+def test_constraints_pin_every_dependency_within_its_range():
+    """constraints.txt (used by make and CI) pins each dependency of pyproject.toml, inside
+    the range pyproject allows; torch is pinned by the Makefile instead."""
+    import tomllib
+    from packaging.requirements import Requirement
+
+    from tools.update_pins import requirement_name
+
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+    requirements = list(project["dependencies"])
+    for extra in project["optional-dependencies"].values():
+        requirements += extra
+    pins = _pins()
+    for text in requirements:
+        name = requirement_name(text)
+        if name == "torch":
+            continue
+        assert name in pins, f"{name} is a dependency but constraints.txt has no pin: run make pins"
+        assert Requirement(text).specifier.contains(pins[name], prereleases=True), (
+            f"constraints.txt pins {name}=={pins[name]}, outside pyproject's {text!r}"
+        )
+
+
+def test_binder_environment_matches_pyproject_and_constraints():
+    """binder/requirements.txt lists the runtime and book dependencies at their pinned
+    versions, then the package itself: what make pins writes."""
+    import tomllib
+
+    from tools.update_pins import binder_requirements, requirement_name
+
+    pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
+    pins = _pins()
+    expected = [
+        f"{requirement_name(r)}=={pins[requirement_name(r)]}"
+        for r in binder_requirements(pyproject)
+    ]
+    lines = (REPO_ROOT / "binder" / "requirements.txt").read_text().splitlines()
+    listed = [line for line in lines if line and not line.startswith(("#", "-e"))]
+    assert listed == expected, "binder/requirements.txt is out of step: run make pins"
+    assert any(line.startswith("-e .") for line in lines), "binder must install the package itself"

@@ -200,6 +200,26 @@ def test_no_unresolved_glue_citation_or_reference(docname, rendered):
     assert 'class="system-message"' not in rendered[docname], f"{docname}: docutils error"
 
 
+#: MyST markup that reached the page as text: a role (``{glue:text}`key` ``, ``{ref}`x` ``), a
+#: glue reference whose role was mistyped, or a directive fence. Code blocks are not searched.
+UNRENDERED_MARKUP = re.compile(r"\{[a-z][a-z0-9_-]*(?::[a-z0-9_-]+)*\}`|\{glue|```\{|:::\{")
+
+
+@pytest.mark.parametrize("docname", DOCNAMES)
+def test_no_unrendered_markup(docname, rendered):
+    text = _visible_text(rendered[docname])
+    found = [text[max(0, m.start() - 60) : m.end() + 60] for m in UNRENDERED_MARKUP.finditer(text)]
+    assert not found, f"{docname}: MyST markup left as text on the page: {found[:5]}"
+
+
+def test_unrendered_markup_pattern_catches_known_slips():
+    """Issue 8 item 1: a glue role closed with ``}`` instead of a backtick showed on the page."""
+    assert UNRENDERED_MARKUP.search("Gopher has {glue:text}`compare_gopher_oversize:.1f} times")
+    assert UNRENDERED_MARKUP.search("see {ref}`errata-gopher` for")
+    assert UNRENDERED_MARKUP.search("```{note}")
+    assert not UNRENDERED_MARKUP.search("a set {1, 2} and f(x) = {x : x > 0}")
+
+
 @pytest.mark.parametrize("docname", DOCNAMES)
 def test_no_script_from_the_network(docname, rendered):
     remote = re.findall(r'<script[^>]*\bsrc="((?:https?:)?//[^"]+)"', rendered[docname])

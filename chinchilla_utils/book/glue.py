@@ -30,6 +30,7 @@ __all__ = [
     "INJECTED_PARAMETERS_HEADER",
     "assigned_names",
     "check_parameters",
+    "duplicate_glue_keys",
     "parse_glue_text",
     "read_glued",
 ]

@@ -43,6 +43,7 @@ PROJECTION_COLUMNS = (
     "tokens_6nd_rel_diff",
 )
 
+#: Columns of :func:`section34_comparison`'s table.
 SECTION34_COLUMNS = (
     "params",
     "claim",

@@ -143,7 +143,7 @@ def law_objective(
 
     Parameters
     ----------
-    law : the law to score (e.g. :meth:`ParametricLoss.paper_rounded`).
+    law : the law to score (e.g. :meth:`~chinchilla_utils.laws.ParametricLoss.paper_rounded`).
     n_params, n_tokens, loss : parameters, training tokens and final loss (nats) of each run.
     delta, reduction : as for :func:`~chinchilla_utils.fitting.approach3.approach3_objective`.
 
@@ -171,7 +171,7 @@ def table_a3_column(
     """A Table A3 column regenerated from each law, beside the printed values.
 
     For every printed model size ``N`` the law's compute-optimal budget is the ``C`` at which
-    ``N_opt(C) = N`` (:meth:`ParametricLoss.flops_for_n_opt`, Eq. 4 inverted) and its tokens
+    ``N_opt(C) = N`` (:meth:`~chinchilla_utils.laws.ParametricLoss.flops_for_n_opt`, Eq. 4 inverted) and its tokens
     ``D_opt(C)``.
 
     Parameters

@@ -161,7 +161,7 @@ def envelope_runs(envelope: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
 
     Parameters
     ----------
-    envelope : ``Approach1Result.envelope`` (or :func:`envelope_of_curves`'s output):
+    envelope : ``Approach1Result.envelope`` (or :func:`~chinchilla_utils.fitting.approach1.envelope_of_curves`'s output):
         ``flops``, ``run_id``, ``n_params``, ``n_tokens``, optional boolean ``fitted`` (only
         fitted points count when present).
     runs : the sweep's runs table (for each run's budget, seed and horizon in tokens).

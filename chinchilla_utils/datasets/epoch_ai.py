@@ -49,6 +49,7 @@ EPOCH_URL = (
     "https://raw.githubusercontent.com/epoch-research/analyzing-chinchilla/"
     "92258837425e1b5f2851d624287f0120583a3d0e/data/svg_extracted_data.csv"
 )
+#: SHA-256 of the pinned file: every copy, downloaded or supplied, is checked against it.
 EPOCH_SHA256 = "193478df4e90f040016431996c45682659306840ecdadf83cfb9cd5ca0aa1b30"
 
 #: Half-width, in decades of FLOPs, of the window that assigns a run to an IsoFLOP budget.

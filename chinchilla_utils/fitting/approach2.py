@@ -369,7 +369,7 @@ def bootstrap_approach2(
         replacement) or ``"replacement"`` (classic bootstrap).
     fraction : subsample fraction in (0, 1].
     flops_for_ratio : budget (FLOPs) at which to report ``n_opt`` and ``tokens_per_param``;
-        default :data:`CHINCHILLA_FLOPS` (5.88e23).
+        default :data:`~chinchilla_utils.constants.CHINCHILLA_FLOPS` (5.88e23).
     progress : tqdm bar on/off; None shows one only when interactive.
 
     Returns

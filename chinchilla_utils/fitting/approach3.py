@@ -527,7 +527,7 @@ class Approach3Result:
     message : that optimiser's message.
     n_starts : number of starting points.
     n_starts_at_best : starts whose own (batched) L-BFGS run ended within ``at_best_rtol``
-        (relative) of the best objective, plus :data:`AT_BEST_ATOL` per run (absolute, for
+        (relative) of the best objective, plus ``AT_BEST_ATOL`` per run (absolute, for
         noise-free data whose best objective is ~0).
     on_grid_edge : names in :data:`THETA_NAMES` whose estimate lies at or beyond the smallest
         or largest starting value on that axis (the paper says its optimum did not).

@@ -8,6 +8,6 @@ Regenerating them does (``pip install chinchilla_utils[sweep]``)::
 
     python -m chinchilla_utils.sweep --plan book --jobs 2
 
-Only :mod:`chinchilla_utils.sweep.train` imports torch, and only inside the worker processes.
+Only ``chinchilla_utils.sweep.train`` imports torch, and only inside the worker processes.
 Used by the Approach 1, 2 and 3 chapters.
 """
