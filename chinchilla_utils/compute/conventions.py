@@ -13,7 +13,7 @@ Introduced in the counting-conventions chapter. Scaling studies disagree on what
   (``"appendix_f"``: attention, embeddings and logits included, training = 3 x forward); or
   ``M D`` (``"deepseek_m"``), where ``M`` is DeepSeek's non-embedding FLOPs per token including
   attention, ``M = 72 n_layer d_model^2 + 12 n_layer d_model l_seq`` (Bi et al. 2024, *DeepSeek
-  LLM*, Section 3.1), here 3 x the per-layer matrix products of Appendix F's forward pass, which is
+  LLM*, Section 3), here 3 x the per-layer matrix products of Appendix F's forward pass, which is
   that formula when ``ffw_size = 4 d_model`` and ``n_heads * kv_size = d_model``.
 
 :data:`CONVENTIONS` names five pairs; :func:`apply_convention` rewrites a runs or curves frame's
