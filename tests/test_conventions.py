@@ -83,7 +83,13 @@ def test_shape_counts_refuses_other_objects():
 
 
 def test_named_conventions_and_their_columns():
-    assert set(CONVENTIONS) == {"paper", "kaplan", "non_embedding_with_head", "appendix_f", "deepseek"}
+    assert set(CONVENTIONS) == {
+        "paper",
+        "kaplan",
+        "non_embedding_with_head",
+        "appendix_f",
+        "deepseek",
+    }
     assert get_convention("kaplan").required_columns == (
         "n_params",
         "n_tokens",
@@ -171,7 +177,11 @@ def test_paper_convention_reproduces_approach1(runs):
     today = fit_approach1(curves, flops_min=flops_min)
     merged = curves.merge(runs[["run_id", *COUNT_COLUMNS]], on="run_id")
     again = fit_approach1(apply_convention(merged, "paper"), flops_min=flops_min)
-    assert (again.a, again.b, again.n_envelope_points) == (today.a, today.b, today.n_envelope_points)
+    assert (again.a, again.b, again.n_envelope_points) == (
+        today.a,
+        today.b,
+        today.n_envelope_points,
+    )
 
 
 def test_paper_convention_reproduces_approach2(runs):
@@ -259,3 +269,30 @@ def test_local_exponent_is_the_slope_and_has_the_limits():
     assert small == pytest.approx(law.beta / (law.alpha / 3 + law.beta), rel=1e-3)
     # Without embeddings (gamma -> 0) the range fit is Chinchilla's a.
     assert range_exponent(law, 1e-9, 1e3, 1e9) == pytest.approx(law.a, rel=1e-6)
+
+
+# --- the chapter's table (book layer) --------------------------------------------------------
+
+
+def test_exponents_by_convention_table(runs):
+    from chinchilla_utils.book.conventions import exponents_by_convention
+
+    frame = runs.assign(loss=runs["final_val_loss"])
+    grid = subsample_grid(20, np.random.default_rng(0))
+    result = exponents_by_convention(
+        frame, ["paper", "appendix_f"], approaches=("approach_2", "approach_3"),
+        n_bootstrap=5, seed=1, grid=grid,
+    )  # fmt: skip
+    table = result.table.set_index(["convention", "approach"])
+    today = fit_approach2(runs, flops_col="budget", loss_col="final_val_loss")
+    assert table.loc[("paper", "approach_2"), "a"] == today.a
+    assert (
+        table.loc[("paper", "approach_2"), "a_p10"] <= table.loc[("paper", "approach_2"), "a_p90"]
+    )
+    row = table.loc[("appendix_f", "approach_3")]
+    assert np.isnan(row["a"]) and "not proportional" in row["note"]
+    assert ("appendix_f", "approach_3") not in result.fits
+    with pytest.raises(ValueError, match="approach"):
+        exponents_by_convention(frame, ["paper"], approaches=("approach_4",))
+    with pytest.raises(ValueError, match="curves"):
+        exponents_by_convention(frame, ["paper"], approaches=("approach_1",))

@@ -22,7 +22,7 @@ from ..fitting.approach1 import bootstrap_approach1, fit_approach1
 from ..fitting.approach2 import bootstrap_approach2, fit_approach2
 from ..fitting.approach3 import bootstrap_approach3, fit_approach3
 
-__all__ = ["APPROACHES", "ConventionFits", "exponents_by_convention"]
+__all__ = ["APPROACHES", "ConventionFits", "approach1_by_plan", "exponents_by_convention"]
 
 APPROACHES: tuple[str, ...] = ("approach_1", "approach_2", "approach_3")
 COLUMNS = (
@@ -139,3 +139,39 @@ def exponents_by_convention(
                 rows.append(_row(conv.name, approach, fit, boot, len(used)))
             fits[(conv.name, approach)] = fit
     return ConventionFits(pd.DataFrame(rows, columns=list(COLUMNS)), fits, frames)
+
+
+def approach1_by_plan(
+    curves_by_plan: dict[str, pd.DataFrame],
+    runs: pd.DataFrame,
+    conventions: Sequence[str],
+    *,
+    n_bootstrap: int = 100,
+    seed: int = 0,
+    budget_col: str = "budget",
+) -> ConventionFits:
+    """Approach 1 on several sweep plans' curves, under each convention, over one FLOP window.
+
+    The window is the range of ``runs[budget_col]`` (the book plan's budgets) counted under each
+    convention, so plans are compared over the same compute. ``curves_by_plan`` maps a plan's
+    name to its logged points with the count columns. The table has one row per (convention,
+    plan) in the columns of :func:`exponents_by_convention` (``approach`` holds the plan) plus
+    ``edge``: whether the smallest or largest size of the plan holds part of the fitted
+    envelope. ``fits`` holds the :class:`~chinchilla_utils.fitting.approach1.Approach1Result`
+    keyed by ``(convention, plan)``.
+    """
+    rows, fits = [], {}
+    for convention in conventions:
+        conv = get_convention(convention)
+        budgets = apply_convention(runs, conv)[budget_col]
+        window = {"flops_min": float(budgets.min()), "flops_max": float(budgets.max())}
+        for plan, curves in curves_by_plan.items():
+            points = apply_convention(curves, conv)
+            fit = fit_approach1(points, **window)
+            rng = np.random.default_rng(seed)
+            boot = bootstrap_approach1(points, n_bootstrap, rng, **window)
+            row = _row(conv.name, plan, fit, boot, fit.n_envelope_points)
+            row["edge"] = fit.smallest_run_on_envelope or fit.largest_run_on_envelope
+            rows.append(row)
+            fits[(conv.name, plan)] = fit
+    return ConventionFits(pd.DataFrame(rows, columns=[*COLUMNS, "edge"]), fits)
