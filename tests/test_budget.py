@@ -152,3 +152,89 @@ def test_flops_for_cost_rejects_bad_budget(usd):
 
     with pytest.raises(ValueError, match="usd"):
         flops_for_cost_usd(usd, "A100", 0.4, 2.0)
+
+
+# --- issue 13: errors that name the argument and the fix -----------------------------------------
+
+
+def test_mismatched_arrays_are_named() -> None:
+    """Issue 13: mismatched arrays in training_cost_usd gave numpy's raw broadcast error."""
+    from chinchilla_utils.compute.cost import flops_for_cost_usd
+
+    flops = np.array([1e20, 2e20, 3e20])
+    with pytest.raises(ValueError, match=r"flops \(3,\).*mfu \(2,\)") as info:
+        training_cost_usd(flops, "A100", np.array([0.4, 0.5]), 2.0)
+    assert "broadcast" in str(info.value) and "operands could not" not in str(info.value)
+    with pytest.raises(ValueError, match=r"flops \(3,\).*usd_per_hour \(2,\)"):
+        training_cost_usd(flops, "A100", 0.4, np.array([2.0, 3.0]))
+    with pytest.raises(ValueError, match=r"flops \(3,\).*mfu \(2,\)"):
+        accelerator_days(flops, "A100", np.array([0.4, 0.5]))
+    with pytest.raises(ValueError, match=r"usd \(3,\).*usd_per_hour \(2,\)"):
+        flops_for_cost_usd(np.array([1.0, 2.0, 3.0]), "A100", 0.4, np.array([2.0, 3.0]))
+
+
+def test_broadcastable_arrays_still_broadcast() -> None:
+    days = accelerator_days(np.array([[1e20], [2e20]]), "A100", np.array([0.4, 0.5]))
+    assert days.shape == (2, 2)
+    assert days[1, 0] == pytest.approx(2e20 / (312e12 * 0.4) / 86_400, rel=1e-15)
+    costs = training_cost_usd(np.array([1e20, 2e20]), "H100", 0.4, np.array([2.0, 3.0]))
+    np.testing.assert_allclose(
+        costs, [1e20 / (989e12 * 0.4) / 3600 * 2, 2e20 / (989e12 * 0.4) / 3600 * 3], rtol=1e-15
+    )
+
+
+@pytest.mark.parametrize("spelling", ["a100", "A100", " a100 ", "a-100", "A 100"])
+def test_accelerator_names_match_case_insensitively(spelling) -> None:
+    """Issue 13: "a100" was answered with "did you mean 'H100'"."""
+    assert accelerator_days(1e20, spelling) == accelerator_days(1e20, "A100")
+    assert training_cost_usd(1e20, spelling, 0.4, 2.0) == training_cost_usd(1e20, "A100", 0.4, 2.0)
+
+
+def test_accelerator_names_other_spellings() -> None:
+    assert accelerator_days(1e20, "tpuv4") == accelerator_days(1e20, "TPUv4")
+    assert accelerator_days(1e20, "TPU v3") == accelerator_days(1e20, "TPUv3")
+    assert accelerator_days(1e20, "h100") == accelerator_days(1e20, "H100")
+    with pytest.raises(ValueError, match=r"unknown accelerator 'a10'.*did you mean 'A100'"):
+        accelerator_days(1e20, "a10")
+    with pytest.raises(ValueError, match=r"unknown accelerator 'tpu v5'.*did you mean 'TPUv"):
+        accelerator_days(1e20, "tpu v5")
+    with pytest.raises(TypeError, match=r"accelerator must be a name .* or an Accelerator"):
+        accelerator_days(1e20, 100)
+
+
+@pytest.mark.parametrize(
+    ("call", "result", "named"),
+    [
+        (lambda: pf_days_to_flops(1e300), "flops", "pf_days=1e+300"),
+        (lambda: training_cost_usd(1e308, "A100", 0.4, 1e200), "usd", "usd_per_hour=1e+200"),
+        (
+            lambda: accelerator_days(1e308, Accelerator("slow", 1e-300, "a test"), 0.4),
+            "days",
+            "peak_flops_per_s=1e-300",
+        ),
+        (
+            lambda: accelerator_days(np.array([1.0, 1e308]), Accelerator("slow", 1e-300, "t")),
+            "days",
+            "flops=array of shape (2,) (first at index (1,))",
+        ),
+    ],
+)
+def test_overflow_is_refused(call, result, named) -> None:
+    """Issue 13: the budget conversions overflowed to inf without a word."""
+    with pytest.raises(ValueError, match=rf"^{result} overflows float64") as info:
+        call()
+    assert named in str(info.value) and "no finite answer" in str(info.value)
+
+
+def test_intermediate_overflow_is_computed_in_log_space() -> None:
+    """Issue 13: a finite answer whose intermediate product overflows is still given."""
+    from chinchilla_utils.compute.cost import flops_for_cost_usd
+
+    slow = Accelerator(name="slow", peak_flops_per_s=1e-10, source="made up for a test")
+    # 1e300 USD at 1e-5 USD/hour is 3.6e308 s (over float64's 1.8e308), times 1e-10 FLOP/s
+    expected = 1e300 / 1e-5 * (3600 * 1e-10)
+    assert flops_for_cost_usd(1e300, slow, 1.0, 1e-5) == pytest.approx(expected, rel=1e-12)
+    # 1e300 FLOPs at 1e-10 FLOP/s is 1e310 s; at 1e-20 USD/hour it costs about 2.8e286 USD
+    cost = training_cost_usd(1e300, slow, 1.0, 1e-20)
+    assert cost == pytest.approx(1e300 * 1e-20 / 1e-10 / 3600, rel=1e-12)
+    assert np.isfinite(cost)

@@ -106,6 +106,7 @@ def test_tampered_cache_is_rejected_and_kept(real_bytes, isolated, tmp_path):
 
 
 def test_absent_and_offline(isolated, tmp_path, monkeypatch):
+    (tmp_path / "empty").mkdir()
     monkeypatch.setenv("CHINCHILLA_DATA_DIR", str(tmp_path / "empty"))  # set but no file there
     with pytest.raises(DataUnavailableError) as info:
         epoch_data_path()
@@ -266,3 +267,162 @@ def test_no_network_at_import(monkeypatch):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert module.EPOCH_SHA256 == EPOCH_SHA256
+
+
+# --- the environment variable is never ignored (issue 13, errors that do not name the fix) -------
+
+
+@pytest.fixture
+def cached_copy(real_bytes, isolated, tmp_path):
+    """A verified copy in the user cache: what a misconfigured variable used to fall back to."""
+    cache = tmp_path / "cache" / "chinchilla_utils"
+    cache.mkdir(parents=True)
+    (cache / epoch.EPOCH_FILENAME).write_bytes(real_bytes)
+    return cache / epoch.EPOCH_FILENAME
+
+
+def test_env_var_naming_a_missing_folder_is_an_error(cached_copy, tmp_path, monkeypatch):
+    """Issue 13: a CHINCHILLA_DATA_DIR that points at a missing folder was ignored without a word."""
+    monkeypatch.setenv("CHINCHILLA_DATA_DIR", str(tmp_path / "no-such-folder"))
+    with pytest.raises(ValueError, match="CHINCHILLA_DATA_DIR") as info:
+        epoch_data_path()
+    message = str(info.value)
+    assert str(tmp_path / "no-such-folder") in message and "does not exist" in message
+    assert "unset" in message  # the fix
+
+
+def test_env_var_naming_the_file_itself_is_an_error(epoch_data_dir, cached_copy, monkeypatch):
+    """Issue 13: a CHINCHILLA_DATA_DIR that points at the file itself was ignored without a word."""
+    file = epoch_data_dir / epoch.EPOCH_FILENAME
+    monkeypatch.setenv("CHINCHILLA_DATA_DIR", str(file))
+    with pytest.raises(ValueError, match="the file itself") as info:
+        epoch_data_path()
+    assert f"CHINCHILLA_DATA_DIR={epoch_data_dir}" in str(info.value)  # the fix, spelled out
+
+
+def test_env_var_folder_without_the_file_falls_back_and_says_so(isolated, tmp_path, monkeypatch):
+    """A folder that exists but lacks the file: the cache and the download are tried (as before);
+    when both fail, the error says the folder was searched."""
+    (tmp_path / "empty").mkdir()
+    monkeypatch.setenv("CHINCHILLA_DATA_DIR", str(tmp_path / "empty"))
+    with pytest.raises(DataUnavailableError) as info:
+        epoch_data_path(download=False)
+    assert f"not in $CHINCHILLA_DATA_DIR ({tmp_path / 'empty'})" in str(info.value)
+
+
+# --- the download is bounded in time and size (issue 13, item 4) ---------------------------------
+
+
+class _Server:
+    """A local HTTP server on 127.0.0.1 whose single handler the test chooses."""
+
+    def __init__(self, handler):
+        import http.server
+        import threading
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 (the name http.server calls)
+                try:
+                    handler(self)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up: what the deadline is for
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/svg_extracted_data.csv"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def local_server(monkeypatch, tmp_path):
+    """Start a server with the given handler; point EPOCH_URL at it; no env dir, empty cache."""
+    monkeypatch.delenv("CHINCHILLA_DATA_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    servers = []
+
+    def start(handler):
+        server = _Server(handler)
+        servers.append(server)
+        monkeypatch.setattr(epoch, "EPOCH_URL", server.url)
+        return server
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+def _one_byte_a_second(request):
+    """30 bytes at one a second, no Content-Length: a download that never finishes in time."""
+    import time
+
+    request.send_response(200)
+    request.end_headers()
+    for _ in range(30):
+        request.wfile.write(b"x")
+        request.wfile.flush()
+        time.sleep(1.0)
+
+
+def test_download_has_a_total_deadline(local_server, tmp_path, monkeypatch):
+    """Issue 13 item 4: the 30 s timeout was per socket read, so a server sending one byte a
+    second kept the download going for as long as it liked (here 30 s, then a checksum error).
+    With a 2 s deadline it stops within seconds with the offline error."""
+    import time
+
+    local_server(_one_byte_a_second)
+    monkeypatch.setattr(epoch, "_DOWNLOAD_DEADLINE_S", 2.0)
+    start = time.monotonic()
+    with pytest.raises(DataUnavailableError, match="deadline of 2 s") as info:
+        epoch_data_path()
+    elapsed = time.monotonic() - start
+    # A bound on correctness, not a speed measurement: without a deadline this takes 30 s.
+    assert elapsed < 15, f"the download was not stopped by its deadline ({elapsed:.1f} s)"
+    assert "CHINCHILLA_DATA_DIR" in str(info.value)  # the same advice as offline
+    assert list((tmp_path / "cache" / "chinchilla_utils").iterdir()) == []  # nothing left
+
+
+def test_download_size_is_capped(local_server, tmp_path):
+    """Issue 13 item 4: the file is about 23 kB; a server that announces 50 MB is refused before
+    the body is read, and one that streams more than the cap is cut off."""
+
+    def announces_too_much(request):
+        request.send_response(200)
+        request.send_header("Content-Length", str(50_000_000))
+        request.end_headers()
+
+    def streams_too_much(request):
+        request.send_response(200)
+        request.end_headers()
+        request.wfile.write(b"y" * (epoch._DOWNLOAD_MAX_BYTES + 1))
+
+    for handler, match in [
+        (announces_too_much, "announces 50000000 bytes"),
+        (streams_too_much, "more than"),
+    ]:
+        local_server(handler)
+        with pytest.raises(DataUnavailableError, match=match) as info:
+            epoch_data_path()
+        assert f"cap of {epoch._DOWNLOAD_MAX_BYTES} bytes" in str(info.value)
+        assert list((tmp_path / "cache" / "chinchilla_utils").iterdir()) == []
+
+
+def test_download_from_a_local_server(real_bytes, local_server, tmp_path):
+    """The real downloader (no mock) fetches, verifies and caches a good file."""
+
+    def serves_the_file(request):
+        request.send_response(200)
+        request.send_header("Content-Length", str(len(real_bytes)))
+        request.end_headers()
+        request.wfile.write(real_bytes)
+
+    local_server(serves_the_file)
+    path = epoch_data_path()
+    assert path == tmp_path / "cache" / "chinchilla_utils" / epoch.EPOCH_FILENAME
+    assert path.read_bytes() == real_bytes

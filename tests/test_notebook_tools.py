@@ -205,6 +205,215 @@ def test_papermill_misspelled_parameter_fails(tiny_notebook, tmp_path):
     assert "did you mean 'n_bootstrap'" in info.value.evalue
 
 
+# --- check_parameters: types and ranges (issue 13, item 2) ---------------------------------------
+
+TYPED_CELL = (
+    "n_bootstrap = 100  # full: 4000\n"
+    "bootstrap_seed = 0\n"
+    "exclude_outliers = False\n"
+    "bootstrap_fraction = 0.8\n"
+    "bootstrap_method = 'subsample'\n"
+    "early_stop_iters = [5, 10]\n"
+    "sweep_dir = None\n"
+    "flops_budget = (\n    5.76e23  # full: 5.76e23\n)\n"
+)
+
+
+def _injected(**values):
+    """The cell papermill injects: ``# Parameters`` then one ``name = repr(value)`` a line."""
+    return "# Parameters\n" + "".join(f"{name} = {value!r}\n" for name, value in values.items())
+
+
+def _check(**values):
+    """Run check_parameters on a history with TYPED_CELL and ``values`` injected.
+
+    Returns the namespace: the injected values, rebound where check_parameters converted them.
+    """
+    namespace = {"In": ["", TYPED_CELL, _injected(**values), "check_parameters()"], **values}
+    check_parameters(namespace)
+    return namespace
+
+
+@pytest.mark.parametrize("text", ["false", "False", "FALSE", " false ", "true", "True", "tRuE"])
+def test_check_parameters_converts_boolean_strings(text):
+    """Issue 13 item 2: ``-p exclude_outliers false`` arrived as the truthy string "false"."""
+    namespace = _check(exclude_outliers=text)
+    assert namespace["exclude_outliers"] is (text.strip().lower() == "true")
+
+
+@pytest.mark.parametrize("bad", ["yes", "0", 0, 1, 1.0, None, "f"])
+def test_check_parameters_refuses_non_booleans_for_a_boolean(bad):
+    """Issue 13 item 2: a boolean default accepts only booleans or the strings true/false."""
+    with pytest.raises(TypeError, match=r"notebook parameter 'exclude_outliers'.*boolean"):
+        _check(exclude_outliers=bad)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [(400, 400), (4000.0, 4000), ("400", 400), (" 7 ", 7)]
+)
+def test_check_parameters_accepts_whole_numbers_for_an_int(value, expected):
+    namespace = _check(n_bootstrap=value)
+    assert namespace["n_bootstrap"] == expected and type(namespace["n_bootstrap"]) is int
+
+
+@pytest.mark.parametrize("bad", ["abc", 2.5, True, False, None, "4.5", [1], float("nan")])
+def test_check_parameters_refuses_non_integers_for_an_int(bad):
+    """Issue 13 item 2: ``-p n_bootstrap abc`` failed only at cell 12, naming ``n_resamples``."""
+    with pytest.raises(TypeError, match=r"notebook parameter 'n_bootstrap'.*whole number"):
+        _check(n_bootstrap=bad)
+
+
+@pytest.mark.parametrize("bad", [0, -5, "-5", -1.0])
+def test_check_parameters_refuses_a_non_positive_count(bad):
+    """Issue 13 item 2: ``-p n_bootstrap -5`` failed only at cell 12, naming ``n_resamples``."""
+    with pytest.raises(ValueError, match=r"notebook parameter 'n_bootstrap' must be >= 1") as info:
+        _check(n_bootstrap=bad)
+    assert "-p n_bootstrap 100" in str(info.value)  # the fix: the default as an example
+
+
+def test_check_parameters_seed_zero_is_not_a_count():
+    assert _check(bootstrap_seed=0)["bootstrap_seed"] == 0
+    with pytest.raises(ValueError, match=r"'bootstrap_seed' must be >= 0"):
+        _check(bootstrap_seed=-1)
+
+
+@pytest.mark.parametrize(("value", "expected"), [(0.5, 0.5), (1, 1.0), ("0.25", 0.25)])
+def test_check_parameters_accepts_numbers_for_a_float(value, expected):
+    namespace = _check(bootstrap_fraction=value)
+    assert namespace["bootstrap_fraction"] == expected
+    assert type(namespace["bootstrap_fraction"]) is float
+
+
+@pytest.mark.parametrize("bad", ["lots", True, None, [0.5]])
+def test_check_parameters_refuses_non_numbers_for_a_float(bad):
+    with pytest.raises(TypeError, match=r"notebook parameter 'flops_budget'.*number"):
+        _check(flops_budget=bad)
+
+
+@pytest.mark.parametrize(
+    "bad", [float("nan"), float("inf"), -1e21, pytest.param(10**400, id="10**400")]
+)
+def test_check_parameters_refuses_non_finite_or_negative_floats(bad):
+    with pytest.raises(ValueError, match=r"notebook parameter 'flops_budget'"):
+        _check(flops_budget=bad)
+
+
+def test_check_parameters_strings_lists_and_none_defaults():
+    assert _check(bootstrap_method="replacement")["bootstrap_method"] == "replacement"
+    with pytest.raises(TypeError, match=r"'bootstrap_method'.*text.*-r bootstrap_method"):
+        _check(bootstrap_method=5)
+    assert _check(early_stop_iters=[1, 2, 3])["early_stop_iters"] == [1, 2, 3]
+    with pytest.raises(TypeError, match=r"'early_stop_iters'.*list"):
+        _check(early_stop_iters=5)
+    for anything in ("data/sweep", 3, None, ["a"]):  # a None default accepts anything
+        assert _check(sweep_dir=anything)["sweep_dir"] == anything
+
+
+def test_check_parameters_explicit_ranges():
+    """A chapter can narrow (or widen) the convention with ``ranges``."""
+    history = ["", TYPED_CELL, _injected(bootstrap_fraction=1.5)]
+    check_parameters({"In": history, "bootstrap_fraction": 1.5})  # >= 0 by convention
+    with pytest.raises(ValueError, match=r"'bootstrap_fraction' must be <= 1"):
+        check_parameters(
+            {"In": history, "bootstrap_fraction": 1.5}, ranges={"bootstrap_fraction": (0, 1)}
+        )
+    history = ["", TYPED_CELL, _injected(n_bootstrap=0)]
+    check_parameters({"In": history, "n_bootstrap": 0}, ranges={"n_bootstrap": (0, None)})
+    with pytest.raises(ValueError, match="ranges names 'n_boot'"):
+        check_parameters({"In": history, "n_bootstrap": 0}, ranges={"n_boot": (0, None)})
+
+
+def test_check_parameters_reads_injected_values_without_a_namespace_value():
+    """Values come from the kernel namespace; without one, from the injected cell's literals."""
+    with pytest.raises(ValueError, match="'n_bootstrap' must be >= 1"):
+        check_parameters({"In": ["", TYPED_CELL, _injected(n_bootstrap=-5)]})
+
+
+# --- end to end through papermill's command line (issue 13, item 2) ------------------------------
+
+
+@pytest.fixture(scope="module")
+def typed_notebook(tmp_path_factory):
+    """A two-parameter chapter: its second cell checks, its third glues what the kernel holds."""
+    folder = tmp_path_factory.mktemp("typed")
+    parameters = new_code_cell("n_bootstrap = 100  # full: 4000\nexclude_outliers = False")
+    parameters.metadata["tags"] = ["parameters"]
+    cells = [
+        new_markdown_cell("# Typed"),
+        parameters,
+        new_code_cell(
+            "from chinchilla_utils.book.glue import check_parameters\n"
+            "check_parameters()\n"
+            "from myst_nb import glue"
+        ),
+        new_code_cell(
+            "glue('typed_exclude', repr(exclude_outliers), display=False)\n"
+            "glue('typed_n', repr(n_bootstrap), display=False)"
+        ),
+    ]
+    notebook = new_notebook(
+        cells=cells,
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+    )
+    path = folder / "typed.ipynb"
+    nbformat.write(notebook, path)
+    return path
+
+
+def _papermill_cli(source, output, *options):
+    """Run ``papermill SOURCE OUTPUT OPTIONS...`` as a reader would; return the process."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("papermill")
+    command = [sys.executable, "-m", "papermill", str(source), str(output), "-k", "python3"]
+    return subprocess.run(
+        [*command, "--cwd", str(source.parent), *options],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def _failed_cell(output):
+    """Index (among code cells) of the cell whose error stopped the run, and its error."""
+    notebook = nbformat.read(output, as_version=4)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    for index, cell in enumerate(code):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                return index, out["ename"], out["evalue"]
+    return None
+
+
+@pytest.mark.notebooks
+def test_papermill_cli_false_string_becomes_false(typed_notebook, tmp_path):
+    """Issue 13 item 2: ``-p exclude_outliers false`` ran with the truthy string "false"."""
+    output = tmp_path / "out.ipynb"
+    process = _papermill_cli(
+        typed_notebook, output, "-p", "exclude_outliers", "false", "-p", "n_bootstrap", "4e3"
+    )
+    assert process.returncode == 0, process.stderr[-2000:]
+    assert read_glued(output) == {"typed_exclude": "False", "typed_n": "4000"}
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize(
+    ("value", "ename"), [("abc", "TypeError"), ("-5", "ValueError"), ("2.5", "TypeError")]
+)
+def test_papermill_cli_bad_count_fails_at_the_first_cell(typed_notebook, tmp_path, value, ename):
+    """Issue 13 item 2: ``-p n_bootstrap abc`` / ``-5`` failed only at cell 12 (``n_resamples``)."""
+    output = tmp_path / "out.ipynb"
+    process = _papermill_cli(typed_notebook, output, "-p", "n_bootstrap", value)
+    assert process.returncode != 0
+    # code cells: 0 parameters, 1 injected by papermill, 2 check_parameters()
+    index, error, message = _failed_cell(output)
+    assert (index, error) == (2, ename)
+    assert "notebook parameter 'n_bootstrap'" in message and "n_resamples" not in message
+
+
 def test_glue_numbers_glues_fields_and_values(monkeypatch):
     import dataclasses
 

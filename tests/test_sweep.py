@@ -202,7 +202,12 @@ def test_unknown_plan_is_refused_with_a_suggestion():
 
 
 def test_loader_rejects_a_file_missing_columns(tmp_path):
+    import hashlib
+    import json
+
     pd.DataFrame({"plan": ["x"]}).to_csv(tmp_path / "runs.csv", index=False)
+    digest = hashlib.sha256((tmp_path / "runs.csv").read_bytes()).hexdigest()
+    (tmp_path / "sweep_meta.json").write_text(json.dumps({"sha256": {"runs.csv": digest}}))
     with pytest.raises(ValueError, match="lacks columns"):
         load_sweep_runs(tmp_path)
     with pytest.raises(ValueError, match="unknown kind"):

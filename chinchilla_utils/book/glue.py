@@ -10,7 +10,9 @@ written as prose and guarded by an ``assert`` in a hidden cell instead.
 glued with :func:`myst_nb.glue` from an executed ``.ipynb``. ``check_parameters`` is called at the
 top of every chapter (right after the ``parameters`` cell): papermill only *warns* about a
 parameter the notebook does not declare, so a misspelled ``-p n_bootstrapp 400`` would silently run
-the fast defaults; this turns it into an error.
+the fast defaults; this turns it into an error. It also checks each value's type and range against
+the default's (``-p exclude_outliers false`` arrives as the truthy string ``"false"``): a bad value
+fails at that first cell, naming the notebook parameter, not ten cells later under an internal name.
 """
 
 from __future__ import annotations
@@ -18,19 +20,24 @@ from __future__ import annotations
 import ast
 import difflib
 import json
+import math
+import numbers
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from os import PathLike
 from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "COUNT_PREFIXES",
     "GLUE_MIME_PREFIX",
     "glue_numbers",
     "INJECTED_PARAMETERS_HEADER",
     "assigned_names",
     "check_parameters",
+    "coerce_parameter",
     "duplicate_glue_keys",
+    "literal_defaults",
     "parse_glue_text",
     "read_glued",
 ]
@@ -221,57 +228,264 @@ def assigned_names(source: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _input_history(namespace: Mapping[str, Any] | None) -> Sequence[str] | None:
-    if namespace is None:
-        try:
-            from IPython import get_ipython
-        except ImportError:  # plain Python: nothing can have been injected
-            return None
-        shell = get_ipython()
-        if shell is None:
-            return None
-        namespace = shell.user_ns
-    history = namespace.get("In")
-    if history is None:
+def _user_namespace(
+    namespace: MutableMapping[str, Any] | None,
+) -> MutableMapping[str, Any] | None:
+    """The namespace to check: the one given, else the running IPython shell's (or None)."""
+    if namespace is not None:
+        return namespace
+    try:
+        from IPython import get_ipython
+    except ImportError:  # plain Python: nothing can have been injected
         return None
-    return list(history)
+    shell = get_ipython()
+    return None if shell is None else shell.user_ns
 
 
-def check_parameters(namespace: Mapping[str, Any] | None = None) -> None:
-    """Fail when papermill injected a parameter that the notebook's ``parameters`` cell lacks.
+def literal_defaults(source: str) -> dict[str, object]:
+    """Top-level names that ``source`` binds to a Python literal, with the value (last wins).
+
+    A name bound to anything else (an expression such as ``2 * n``) is left out: its type is
+    not known without running the cell, so :func:`check_parameters` does not check it.
+    """
+    values: dict[str, object] = {}
+    for statement in ast.parse(source).body:
+        if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+            target, node = statement.targets[0], statement.value
+        elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
+            target, node = statement.target, statement.value
+        else:
+            continue
+        if not isinstance(target, ast.Name):
+            continue
+        try:
+            values[target.id] = ast.literal_eval(node)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            values.pop(target.id, None)
+    return values
+
+
+#: An int parameter whose name starts with one of these is a count: with a positive default it
+#: must stay >= 1 (``n_bootstrap``, ``n_grid``, ``max_iter``); other non-negative numbers >= 0.
+COUNT_PREFIXES = ("n_", "max_")
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    return f"{value!r} ({type(value).__name__})"
+
+
+def _wrong_type(name: str, value: object, default: object, expected: str, fix: str) -> TypeError:
+    return TypeError(
+        f"notebook parameter {name!r} must be {expected} like its default {default!r}, "
+        f"got {_shown(value)}; {fix}"
+    )
+
+
+def _as_bool(name: str, value: object, default: bool) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise _wrong_type(
+        name,
+        value,
+        default,
+        "a boolean (True/False, or the text true/false in any case)",
+        f"pass -p {name} true or -p {name} false",
+    )
+
+
+def _whole_number(value: object) -> int | None:
+    """``value`` as an int when it is one (an int, an integral float, such text), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return int(text)
+        except ValueError:
+            try:
+                value = float(text)
+            except ValueError:
+                return None
+    if isinstance(value, numbers.Real) and math.isfinite(value) and float(value).is_integer():
+        return int(value)
+    return None
+
+
+def _as_int(name: str, value: object, default: int) -> int:
+    whole = _whole_number(value)
+    if whole is None:
+        raise _wrong_type(name, value, default, "a whole number", f"pass e.g. -p {name} {default}")
+    return whole
+
+
+def _as_float(name: str, value: object, default: float) -> float:
+    number: float | None = None
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except OverflowError as exc:
+            raise ValueError(
+                f"notebook parameter {name!r} is too large for a float (> 1.8e308), got "
+                f"{_shown(value)}; pass e.g. -p {name} {default!r}"
+            ) from exc
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            number = None
+    if number is None:
+        raise _wrong_type(name, value, default, "a number", f"pass e.g. -p {name} {default!r}")
+    if not math.isfinite(number):
+        raise ValueError(
+            f"notebook parameter {name!r} must be a finite number like its default {default!r}, "
+            f"got {_shown(value)}; pass e.g. -p {name} {default!r}"
+        )
+    return number
+
+
+Bounds = tuple[float | None, float | None]
+
+
+def _conventional_bounds(name: str, default: int | float) -> Bounds:
+    if default < 0:
+        return (None, None)
+    if isinstance(default, int) and default > 0 and name.startswith(COUNT_PREFIXES):
+        return (1, None)
+    return (0, None)
+
+
+def _check_bounds(name: str, value: int | float, default: object, bounds: Bounds) -> None:
+    low, high = bounds
+    what = "a count" if low == 1 and name.startswith(COUNT_PREFIXES) else "a number"
+    if low is not None and value < low:
+        sign, limit = ">=", low
+    elif high is not None and value > high:
+        sign, limit = "<=", high
+    else:
+        return
+    raise ValueError(
+        f"notebook parameter {name!r} must be {sign} {limit:g} ({what}, like its default "
+        f"{default!r}), got {value!r}; pass e.g. -p {name} {default!r}"
+    )
+
+
+def coerce_parameter(
+    name: str, value: object, default: object, bounds: Bounds | None = None
+) -> object:
+    """Check one injected parameter against its default; return it converted where needed.
+
+    The rules (documented in :func:`check_parameters`): a ``None`` default accepts anything; a
+    boolean one booleans or the text true/false (converted); an int one whole numbers (an
+    integral float such as ``4e3`` or text such as ``"400"`` converted to int); a float one
+    finite numbers (converted to float, text parsed); a str one text; a list, tuple or dict one
+    the same kind of container. Numbers must lie within ``bounds`` (inclusive; ``None`` for an
+    open end), by default :data:`COUNT_PREFIXES`' convention.
+
+    Raises
+    ------
+    TypeError
+        A value of the wrong type, naming the parameter, its default and the fix.
+    ValueError
+        A number out of range or not finite, naming the parameter, its default and the fix.
+    """
+    if default is None:
+        return value
+    if isinstance(default, bool):
+        return _as_bool(name, value, default)
+    if isinstance(default, int | float):
+        number = (_as_int if isinstance(default, int) else _as_float)(name, value, default)
+        limits = bounds if bounds is not None else _conventional_bounds(name, default)
+        _check_bounds(name, number, default, limits)
+        return number
+    if isinstance(default, str):
+        if not isinstance(value, str):
+            raise _wrong_type(
+                name,
+                value,
+                default,
+                "text",
+                f"papermill's -p reads numbers, True, False and None as such: pass "
+                f"-r {name} VALUE to keep the value as text",
+            )
+        return value
+    for kind, label in ((list | tuple, "a list"), (dict, "a dict")):
+        if isinstance(default, kind) and not isinstance(value, kind):
+            raise _wrong_type(
+                name, value, default, label, f"pass it in YAML, e.g. -y '{name}: {default!r}'"
+            )
+    return value
+
+
+def check_parameters(
+    namespace: MutableMapping[str, Any] | None = None,
+    *,
+    ranges: Mapping[str, Bounds] | None = None,
+) -> None:
+    """Fail when papermill injected a parameter that the ``parameters`` cell lacks, or a bad value.
 
     Call it in the cell right after the ``parameters`` cell. Papermill runs the ``parameters``
     cell, then its injected cell (starting with ``# Parameters``), then the rest, so in the
     kernel's input history the injected cell directly follows the ``parameters`` cell. Every
-    name the injected cell assigns must be assigned in the ``parameters`` cell too.
+    name the injected cell assigns must be assigned in the ``parameters`` cell too, and its
+    value must fit the default's type and range:
+
+    - a ``None`` default accepts anything (the chapter checks it);
+    - a boolean default accepts ``True``/``False`` or the text ``true``/``false`` in any case,
+      which papermill's ``-p`` passes as a string (``-p exclude_outliers false``); the string is
+      converted and the kernel's variable rebound to the boolean;
+    - an int default accepts whole numbers: ints, integral floats (``-p n_bootstrap 4e3``) and
+      such text (``-r n_bootstrap 400``), all rebound as int; never booleans or fractions;
+    - a float default accepts finite numbers and such text, rebound as float; never booleans;
+    - a str default accepts text only (``-p`` turns ``5`` into an int: use ``-r`` for text);
+    - a list, tuple or dict default accepts the same kind of container;
+    - a default that is not a Python literal is not checked.
+
+    Ranges, by convention: a number whose default is ``>= 0`` must be ``>= 0`` (sizes, budgets,
+    tolerances, seeds); an int whose default is positive and whose name starts with ``n_`` or
+    ``max_`` is a count and must be ``>= 1``. A chapter that needs other bounds passes
+    ``ranges={"name": (low, high)}`` (inclusive, ``None`` for an open end), which replaces the
+    convention for those names.
 
     Parameters
     ----------
     namespace
-        The IPython user namespace holding the input history ``In``; by default the running
-        IPython shell's. Outside IPython, or when papermill injected nothing (a plain run, a
-        Jupyter Book build), this does nothing.
+        The IPython user namespace holding the input history ``In`` and the variables; by
+        default the running IPython shell's. Outside IPython, or when papermill injected
+        nothing (a plain run, a Jupyter Book build), this does nothing.
+    ranges
+        Optional bounds for numeric parameters, by name, replacing the convention above.
 
     Raises
     ------
     ValueError
         Naming each unknown parameter with the closest valid name (did you mean ...?) and the
-        list of valid ones; also when parameters were injected but the notebook has no
-        ``parameters`` cell before them.
+        list of valid ones; when parameters were injected but the notebook has no
+        ``parameters`` cell before them; for a number out of range or not finite; for
+        ``ranges`` naming a parameter the notebook lacks.
+    TypeError
+        For a value of the wrong type. Both name the notebook parameter, its default and the fix.
     """
-    history = _input_history(namespace)
+    namespace = _user_namespace(namespace)
+    history = None if namespace is None else namespace.get("In")
     if not history:
         return
+    history = [str(cell) for cell in history]
     injected_at = None
     for index in range(len(history) - 1, -1, -1):
-        if str(history[index]).lstrip().startswith(INJECTED_PARAMETERS_HEADER):
+        if history[index].lstrip().startswith(INJECTED_PARAMETERS_HEADER):
             injected_at = index
             break
     if injected_at is None:
         return
 
-    injected = assigned_names(str(history[injected_at]))
-    declared_source = str(history[injected_at - 1]) if injected_at >= 1 else ""
+    injected = assigned_names(history[injected_at])
+    declared_source = history[injected_at - 1] if injected_at >= 1 else ""
     declared = assigned_names(declared_source) if declared_source.strip() else []
     if not declared:
         raise ValueError(
@@ -279,14 +493,33 @@ def check_parameters(namespace: Mapping[str, Any] | None = None) -> None:
             "'parameters' before them (or it assigns nothing)"
         )
     unknown = [name for name in injected if name not in declared]
-    if not unknown:
-        return
-    problems = []
-    for name in unknown:
-        close = difflib.get_close_matches(name, declared, n=1, cutoff=0.6)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        problems.append(f"{name!r}{hint}")
-    raise ValueError(
-        f"unknown notebook parameter {', '.join(problems)}; "
-        f"valid parameters: {', '.join(sorted(declared))}"
-    )
+    if unknown:
+        problems = []
+        for name in unknown:
+            close = difflib.get_close_matches(name, declared, n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(f"{name!r}{hint}")
+        raise ValueError(
+            f"unknown notebook parameter {', '.join(problems)}; "
+            f"valid parameters: {', '.join(sorted(declared))}"
+        )
+    ranges = dict(ranges or {})
+    stray = [name for name in ranges if name not in declared]
+    if stray:
+        raise ValueError(
+            f"check_parameters' ranges names {', '.join(map(repr, stray))}, which the "
+            f"parameters cell does not assign; valid parameters: {', '.join(sorted(declared))}"
+        )
+
+    defaults = literal_defaults(declared_source)
+    injected_literals = literal_defaults(history[injected_at])
+    for name in injected:
+        if name not in defaults:
+            continue
+        if name in namespace:
+            value = namespace[name]
+        elif name in injected_literals:
+            value = injected_literals[name]
+        else:
+            continue
+        namespace[name] = coerce_parameter(name, value, defaults[name], ranges.get(name))

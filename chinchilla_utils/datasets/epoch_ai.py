@@ -12,29 +12,33 @@ points are used.
 
 The file carries no licence, so it is never shipped with this repository.
 :func:`epoch_data_path` finds it (``$CHINCHILLA_DATA_DIR``, then a per-user cache) or downloads
-it from a commit-pinned URL, and always checks its SHA-256. Nothing touches the network at
+it from a commit-pinned URL with :mod:`pooch` (bounded in time and size by
+:class:`BoundedDownloader`), and always checks its SHA-256. Nothing touches the network at
 import time.
 """
 
 from __future__ import annotations
 
-import hashlib
+import http.client
 import os
-import tempfile
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pooch
 
 from chinchilla_utils._validation import as_finite, as_positive
+from chinchilla_utils.datasets._files import DataChecksumError, file_sha256, read_csv
 
 __all__ = [
     "EPOCH_URL",
     "EPOCH_SHA256",
     "EPOCH_FILENAME",
     "DEFAULT_BUDGET_TOLERANCE_DEX",
+    "BoundedDownloader",
     "DataChecksumError",
     "DataUnavailableError",
     "epoch_cache_dir",
@@ -57,11 +61,13 @@ EPOCH_SHA256 = "193478df4e90f040016431996c45682659306840ecdadf83cfb9cd5ca0aa1b30
 DEFAULT_BUDGET_TOLERANCE_DEX = 0.1
 
 _RAW_COLUMNS = {"Model Size": "n_params", "Training FLOP": "flops", "loss": "loss"}
-_DOWNLOAD_TIMEOUT_S = 30.0
-
-
-class DataChecksumError(ValueError):
-    """A data file's SHA-256 differs from the pinned one."""
+#: The whole download must finish within this many seconds (the file is 23,224 bytes).
+_DOWNLOAD_DEADLINE_S = 60.0
+#: A single socket read may wait at most this long (never longer than the deadline).
+_DOWNLOAD_READ_TIMEOUT_S = 30.0
+#: More bytes than this (about 11 times the file) is not the file: stop reading.
+_DOWNLOAD_MAX_BYTES = 256 * 1024
+_ENV_VAR = "CHINCHILLA_DATA_DIR"
 
 
 class DataUnavailableError(FileNotFoundError):
@@ -75,11 +81,7 @@ def epoch_cache_dir() -> Path:
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 16), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return file_sha256(path)
 
 
 def _verify(path: Path, *, where: str) -> Path:
@@ -93,22 +95,104 @@ def _verify(path: Path, *, where: str) -> Path:
     return path
 
 
-def _download(url: str, dest: Path) -> None:
-    """Write the bytes at ``url`` to ``dest`` (a separate function so tests can replace it)."""
-    with (
-        urllib.request.urlopen(url, timeout=_DOWNLOAD_TIMEOUT_S) as response,
-        dest.open("wb") as fh,
-    ):
-        while chunk := response.read(1 << 16):
-            fh.write(chunk)
-
-
 def _unavailable(reason: str) -> DataUnavailableError:
     return DataUnavailableError(
         f"Epoch AI's {EPOCH_FILENAME} is not available ({reason}). Either set the environment "
-        f"variable CHINCHILLA_DATA_DIR to a folder holding {EPOCH_FILENAME}, or place the file "
+        f"variable {_ENV_VAR} to a folder holding {EPOCH_FILENAME}, or place the file "
         f"in {epoch_cache_dir()}; get it from {EPOCH_URL} (SHA-256 {EPOCH_SHA256})."
     )
+
+
+class BoundedDownloader:
+    """A :mod:`pooch` downloader with a total deadline and a size cap.
+
+    Pooch's own HTTP downloader passes its timeout to each socket read, so a server that sends
+    one byte a second keeps a download alive for ever. This one stops when the whole download
+    has taken ``deadline_s`` (checked after every read; one read waits at most
+    ``min(read_timeout_s, deadline_s)``, so the total stays under about twice the deadline) or
+    once more than ``max_bytes`` arrive (or are announced by ``Content-Length``).
+
+    Parameters
+    ----------
+    deadline_s
+        Seconds the whole download may take (> 0).
+    max_bytes
+        Largest acceptable file, in bytes (> 0).
+    read_timeout_s
+        Seconds one socket read may wait (> 0).
+
+    Raises
+    ------
+    DataUnavailableError
+        When called: the download failed (offline, an HTTP error), ran past its deadline or exceeded the
+        cap; the message says where to put the file by hand, as for an offline machine.
+    """
+
+    def __init__(
+        self,
+        deadline_s: float = _DOWNLOAD_DEADLINE_S,
+        max_bytes: int = _DOWNLOAD_MAX_BYTES,
+        read_timeout_s: float = _DOWNLOAD_READ_TIMEOUT_S,
+    ) -> None:
+        self.deadline_s = float(as_positive("deadline_s", deadline_s))
+        self.max_bytes = int(as_positive("max_bytes", max_bytes))
+        self.read_timeout_s = float(as_positive("read_timeout_s", read_timeout_s))
+
+    def __call__(self, url: str, output_file: str, pooch_instance: object = None) -> None:
+        """Write the bytes at ``url`` to ``output_file`` (pooch's downloader signature)."""
+        start = time.monotonic()
+        timeout = min(self.read_timeout_s, self.deadline_s)
+        try:
+            with (
+                urllib.request.urlopen(url, timeout=timeout) as response,
+                open(output_file, "wb") as fh,
+            ):
+                self._check_announced_size(getattr(response, "headers", None))
+                received = 0
+                while chunk := response.read1(1 << 16):  # returns what one read gives
+                    received += len(chunk)
+                    if received > self.max_bytes:
+                        raise _unavailable(
+                            f"the download sent more than the cap of {self.max_bytes} bytes"
+                        )
+                    if time.monotonic() - start > self.deadline_s:
+                        raise _unavailable(
+                            f"the download ran past its deadline of {self.deadline_s:g} s "
+                            f"({received} bytes received)"
+                        )
+                    fh.write(chunk)
+        except DataUnavailableError:
+            raise
+        except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
+            # TimeoutError is an OSError: a read that waited past its timeout lands here too.
+            raise _unavailable(f"download failed: {exc}") from exc
+
+    def _check_announced_size(self, headers: object) -> None:
+        announced = headers.get("Content-Length") if headers is not None else None
+        if announced is not None and announced.isdigit() and int(announced) > self.max_bytes:
+            raise _unavailable(
+                f"the server announces {announced} bytes, over the cap of {self.max_bytes} bytes"
+            )
+
+
+def _env_folder() -> Path | None:
+    """``$CHINCHILLA_DATA_DIR`` as a folder, or None when unset; a wrong value is an error."""
+    value = os.environ.get(_ENV_VAR)
+    if not value:
+        return None
+    folder = Path(value).expanduser()
+    if folder.is_file():
+        raise ValueError(
+            f"{_ENV_VAR} must name the folder that holds {EPOCH_FILENAME}, but it is set to "
+            f"the file itself ({folder}); set {_ENV_VAR}={folder.parent}"
+        )
+    if not folder.is_dir():
+        raise ValueError(
+            f"{_ENV_VAR} is set to {folder}, which does not exist. Point it at the folder "
+            f"holding {EPOCH_FILENAME}, or unset it to use the user cache {epoch_cache_dir()} "
+            "(and the download)"
+        )
+    return folder
 
 
 def epoch_data_path(*, download: bool = True) -> Path:
@@ -116,10 +200,12 @@ def epoch_data_path(*, download: bool = True) -> Path:
 
     Looks, in order, in
 
-    1. ``$CHINCHILLA_DATA_DIR/svg_extracted_data.csv`` (when the variable is set);
+    1. ``$CHINCHILLA_DATA_DIR/svg_extracted_data.csv`` (when the variable is set; it must name
+       an existing folder);
     2. the per-user cache, :func:`epoch_cache_dir`;
-    3. otherwise downloads :data:`EPOCH_URL` into the cache (to a temporary file that is
-       checked and then renamed, so an interrupted or wrong download never sits in the cache).
+    3. otherwise downloads :data:`EPOCH_URL` into the cache with :func:`pooch.retrieve` and a
+       :class:`BoundedDownloader` (60 s in all, at most 256 kB), to a temporary file that is
+       checked and then renamed, so an interrupted or wrong download never sits in the cache.
 
     Every copy found is checked against :data:`EPOCH_SHA256`.
 
@@ -134,46 +220,57 @@ def epoch_data_path(*, download: bool = True) -> Path:
         A file found in step 1 or 2 has the wrong SHA-256 (it is left in place), or a download
         did (it is discarded). The message names the file and both hashes.
     DataUnavailableError
-        No copy was found and the download was disabled or failed (offline); the message
-        says where to put the file.
+        No copy was found and the download was disabled or failed (offline, past its deadline,
+        over its size cap); the message says where to put the file.
+    ValueError
+        ``$CHINCHILLA_DATA_DIR`` names a folder that does not exist, or the file itself; the
+        message says what to set it to.
     """
-    env_dir = os.environ.get("CHINCHILLA_DATA_DIR")
-    if env_dir:
-        candidate = Path(env_dir).expanduser() / EPOCH_FILENAME
+    searched = ""
+    env_folder = _env_folder()
+    if env_folder is not None:
+        candidate = env_folder / EPOCH_FILENAME
         if candidate.is_file():
             return _verify(candidate, where="from $CHINCHILLA_DATA_DIR")
+        searched = f"not in ${_ENV_VAR} ({env_folder}) nor in the user cache; "
     cache_dir = epoch_cache_dir()
     cached = cache_dir / EPOCH_FILENAME
     if cached.is_file():
         return _verify(cached, where="in the user cache")
     if not download:
-        raise _unavailable("not found and download=False")
+        raise _unavailable(f"{searched}not found and download=False")
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise _unavailable(f"cannot create the cache folder {cache_dir}: {exc}") from exc
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{EPOCH_FILENAME}.", suffix=".part", dir=cache_dir)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        try:
-            _download(EPOCH_URL, tmp)
-        except (urllib.error.URLError, OSError, TimeoutError) as exc:
-            raise _unavailable(f"download failed: {exc}") from exc
-        actual = _sha256(tmp)
+        raise _unavailable(f"{searched}cannot create the cache folder {cache_dir}: {exc}") from exc
+    downloader = BoundedDownloader(deadline_s=_DOWNLOAD_DEADLINE_S, max_bytes=_DOWNLOAD_MAX_BYTES)
+
+    def verified_download(url: str, output_file: str, pooch_instance: object = None) -> None:
+        # Checked here, before pooch's own check, so that a wrong file gets this module's error
+        # (pooch's would be a bare ValueError); the temporary file is then deleted by pooch.
+        downloader(url, output_file, pooch_instance)
+        actual = pooch.file_hash(output_file, alg="sha256")
         if actual != EPOCH_SHA256:
             raise DataChecksumError(
-                f"the download of {EPOCH_URL} has SHA-256 {actual}, expected {EPOCH_SHA256}; "
+                f"the download of {url} has SHA-256 {actual}, expected {EPOCH_SHA256}; "
                 f"it was discarded and nothing was written to {cached}"
             )
-        os.replace(tmp, cached)  # atomic: the cache only ever holds a verified file
-    finally:
-        tmp.unlink(missing_ok=True)
+
+    pooch.retrieve(
+        EPOCH_URL,
+        known_hash=f"sha256:{EPOCH_SHA256}",
+        fname=EPOCH_FILENAME,
+        path=cache_dir,
+        downloader=verified_download,
+    )
     return cached
 
 
 def _read_raw(path: Path) -> pd.DataFrame:
-    raw = pd.read_csv(path)
+    raw = read_csv(
+        path,
+        fix=f"replace it with Epoch AI's file from {EPOCH_URL} (SHA-256 {EPOCH_SHA256})",
+    )
     missing = [c for c in _RAW_COLUMNS if c not in raw.columns]
     if missing:
         raise ValueError(

@@ -2,19 +2,19 @@
 
 Introduced with Approach 1. The runs were trained by :mod:`chinchilla_utils.sweep` (which needs
 torch); their CSVs ship in ``data/sweep/`` with a recipe, the machine and SHA-256 hashes
-(``sweep_meta.json``).
+(``sweep_meta.json``). The loaders check those hashes (:func:`verify_sweep_files`) before they
+read, so a changed or truncated file is refused with both hashes rather than fitted.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
 import pandas as pd
 
 from chinchilla_utils._validation import check_choice
-from chinchilla_utils.datasets._files import data_dir
+from chinchilla_utils.datasets._files import DataChecksumError, data_dir, file_sha256, read_csv
 
 #: ``data/sweep`` (shipped inside the package): the ``book`` plan's results.
 SWEEP_DIR = data_dir() / "sweep"
@@ -67,8 +67,32 @@ CURVES_COLUMNS = (
 )
 
 
+_REGENERATE = (
+    "restore the shipped files from git (git checkout -- data/sweep/), or regenerate the "
+    "folder with the sweep CLI (python -m chinchilla_utils.sweep)"
+)
+
+
+def _check_hashes(sweep_dir: Path) -> None:
+    """Refuse a sweep folder whose CSVs are not the ones ``sweep_meta.json`` records."""
+    checks = verify_sweep_files(sweep_dir)
+    bad = [name for name, ok in checks.items() if not ok]
+    if bad:
+        recorded = load_sweep_meta(sweep_dir)["sha256"]
+        listed = "; ".join(
+            f"{sweep_dir / name} has SHA-256 {file_sha256(sweep_dir / name)}, expected "
+            f"{recorded[name]}"
+            for name in bad
+        )
+        raise DataChecksumError(
+            f"{listed} (recorded in {sweep_dir / 'sweep_meta.json'}). They are not the files the "
+            f"sweep wrote: {_REGENERATE}"
+        )
+
+
 def _read(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
-    frame = pd.read_csv(path)
+    _check_hashes(path.parent)
+    frame = read_csv(path, fix=_REGENERATE)
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise ValueError(f"{path} lacks columns {missing}; regenerate it with the sweep CLI")
@@ -98,19 +122,31 @@ def load_sweep_curves(sweep_dir: Path | str | None = None, kind: str = "train") 
 
 
 def load_sweep_meta(sweep_dir: Path | str | None = None) -> dict:
-    """The sweep's provenance: plan, corpus hashes, machine, timings, file SHA-256s."""
+    """The sweep's provenance: plan, corpus hashes, machine, timings, file SHA-256s.
+
+    Raises
+    ------
+    FileNotFoundError
+        The folder has no ``sweep_meta.json`` (it was not written by the sweep CLI).
+    """
     sweep_dir = Path(sweep_dir) if sweep_dir is not None else SWEEP_DIR
-    return json.loads((sweep_dir / "sweep_meta.json").read_text())
+    meta = sweep_dir / "sweep_meta.json"
+    if not meta.is_file():
+        raise FileNotFoundError(
+            f"{meta} is missing: a sweep folder holds the CSVs and the sweep_meta.json (with "
+            f"their SHA-256) that the sweep CLI writes; {_REGENERATE}"
+        )
+    return json.loads(meta.read_text())
 
 
 def verify_sweep_files(sweep_dir: Path | str | None = None) -> dict[str, bool]:
-    """Whether each CSV's SHA-256 matches the one recorded in ``sweep_meta.json``."""
+    """Whether each CSV's SHA-256 matches the one recorded in ``sweep_meta.json``.
+
+    Each file is hashed once per process (again only if it changes on disk).
+    """
     sweep_dir = Path(sweep_dir) if sweep_dir is not None else SWEEP_DIR
     recorded = load_sweep_meta(sweep_dir)["sha256"]
-    return {
-        name: hashlib.sha256((sweep_dir / name).read_bytes()).hexdigest() == digest
-        for name, digest in recorded.items()
-    }
+    return {name: file_sha256(sweep_dir / name) == digest for name, digest in recorded.items()}
 
 
 def lr_calibration_summary(runs: pd.DataFrame) -> pd.DataFrame:
