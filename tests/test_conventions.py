@@ -31,8 +31,7 @@ from chinchilla_utils.datasets.paper import table_a9
 from chinchilla_utils.datasets.sweep import load_sweep_curves, load_sweep_runs
 from chinchilla_utils.fitting.approach1 import fit_approach1
 from chinchilla_utils.fitting.approach2 import fit_approach2
-from chinchilla_utils.fitting.approach3 import fit_approach3
-from chinchilla_utils.fitting.approach3_scipy import subsample_grid
+from chinchilla_utils.fitting.approach3 import fit_approach3, subsample_grid
 from chinchilla_utils.laws import ParametricLoss
 from chinchilla_utils.sweep.model_shapes import SweepShape
 
@@ -185,8 +184,8 @@ def test_paper_convention_reproduces_approach1(runs):
 
 
 def test_paper_convention_reproduces_approach2(runs):
-    today = fit_approach2(runs, flops_col="budget", loss_col="final_val_loss")
-    again = fit_approach2(apply_convention(runs, "paper"), loss_col="final_val_loss")
+    today = fit_approach2(runs, budget="budget", loss="final_val_loss")
+    again = fit_approach2(apply_convention(runs, "paper"), loss="final_val_loss")
     assert (again.a, again.b) == (today.a, today.b)
     pd.testing.assert_frame_equal(again.per_budget, today.per_budget)
 
@@ -213,8 +212,8 @@ def test_paper_convention_reproduces_approach3(runs):
 
 def test_kaplan_convention_moves_approach2_up(runs):
     # Leaving the embeddings out shrinks small models most, so N_opt grows faster with C.
-    paper = fit_approach2(apply_convention(runs, "paper"), loss_col="final_val_loss")
-    kaplan = fit_approach2(apply_convention(runs, "kaplan"), loss_col="final_val_loss")
+    paper = fit_approach2(apply_convention(runs, "paper"), loss="final_val_loss")
+    kaplan = fit_approach2(apply_convention(runs, "kaplan"), loss="final_val_loss")
     assert kaplan.a > paper.a + 0.05
 
 
@@ -284,7 +283,7 @@ def test_exponents_by_convention_table(runs):
         n_bootstrap=5, seed=1, grid=grid,
     )  # fmt: skip
     table = result.table.set_index(["convention", "approach"])
-    today = fit_approach2(runs, flops_col="budget", loss_col="final_val_loss")
+    today = fit_approach2(runs, budget="budget", loss="final_val_loss")
     assert table.loc[("paper", "approach_2"), "a"] == today.a
     assert (
         table.loc[("paper", "approach_2"), "a_p10"] <= table.loc[("paper", "approach_2"), "a_p90"]

@@ -115,14 +115,14 @@ def exponents_by_convention(
                 flops_min = float(frame[budget_col].min())
                 points = apply_convention(curves, conv)
                 fit = fit_approach1(points, flops_min=flops_min)
-                boot = bootstrap_approach1(points, n_bootstrap, rng, flops_min=flops_min)
+                boot = bootstrap_approach1(
+                    points, n_resamples=n_bootstrap, rng=rng, flops_min=flops_min
+                )
                 rows.append(_row(conv.name, approach, fit, boot, fit.n_envelope_points))
             elif approach == "approach_2":
-                fit = fit_approach2(frame, budget_col, loss_col=loss_col, exclude_col=exclude_col)
-                boot = bootstrap_approach2(
-                    frame, n_bootstrap, rng, flops_col=budget_col, loss_col=loss_col,
-                    exclude_col=exclude_col,
-                )  # fmt: skip
+                columns = {"budget": budget_col, "loss": loss_col, "exclude": exclude_col}
+                fit = fit_approach2(frame, **columns)
+                boot = bootstrap_approach2(frame, **columns, n_resamples=n_bootstrap, rng=rng)
                 rows.append(_row(conv.name, approach, fit, boot, fit.n_points_used))
             elif not conv.closed_form_frontier:
                 note = "C is not proportional to N D, so Eq. 4's frontier does not apply"
@@ -169,7 +169,7 @@ def approach1_by_plan(
             points = apply_convention(curves, conv)
             fit = fit_approach1(points, **window)
             rng = np.random.default_rng(seed)
-            boot = bootstrap_approach1(points, n_bootstrap, rng, **window)
+            boot = bootstrap_approach1(points, n_resamples=n_bootstrap, rng=rng, **window)
             row = _row(conv.name, plan, fit, boot, fit.n_envelope_points)
             row["edge"] = fit.smallest_run_on_envelope or fit.largest_run_on_envelope
             rows.append(row)

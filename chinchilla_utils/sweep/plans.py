@@ -303,7 +303,6 @@ def kaplan_plan() -> list[RunSpec]:
     ]
 
 
-
 # --- the large plan: budgets to 1e15 FLOPs, for a cluster or a GPU (never run in CI) ---------
 
 #: Budgets in FLOPs (6ND): the book's half-decade grid continued for two more decades.
