@@ -3,7 +3,7 @@
 Book layer: :func:`exponents_by_convention` applies each
 :class:`~chinchilla_utils.compute.conventions.CountingConvention` to a runs frame (and a curves
 frame for Approach 1), fits the approaches with the library's own fitters
-(:mod:`chinchilla_utils.fitting`), bootstraps each, and returns one tidy row per (convention,
+(``chinchilla_utils.fitting``), bootstraps each, and returns one tidy row per (convention,
 approach).
 """
 
@@ -24,6 +24,7 @@ from ..fitting.approach3 import bootstrap_approach3, fit_approach3
 
 __all__ = ["APPROACHES", "ConventionFits", "approach1_by_plan", "exponents_by_convention"]
 
+#: The approaches :func:`exponents_by_convention` can fit.
 APPROACHES: tuple[str, ...] = ("approach_1", "approach_2", "approach_3")
 COLUMNS = (
     "convention",

@@ -19,7 +19,7 @@ Introduced in the counting-conventions chapter. Scaling studies disagree on what
 :data:`CONVENTIONS` names five pairs; :func:`apply_convention` rewrites a runs or curves frame's
 ``n_params`` and ``flops`` (and its IsoFLOP budget column) under one of them. The counts come
 from the shapes, never from a second parameter counter: :func:`shape_counts` reads
-:mod:`chinchilla_utils.sweep.model_shapes` for the sweep's byte models and
+``chinchilla_utils.sweep.model_shapes`` for the sweep's byte models and
 :mod:`chinchilla_utils.compute.flops` for the paper's shapes. :func:`sweep_counts` adds them to
 the sweep's runs; :func:`match_table_a9` gives Epoch AI's points (which carry only ``N``) the
 Table A9 shape they were trained with.
@@ -131,6 +131,8 @@ class CountingConvention:
         return self.flops != "appendix_f"
 
 
+#: The five named conventions, by name: ``paper``, ``kaplan``, ``non_embedding_with_head``,
+#: ``appendix_f`` and ``deepseek``.
 CONVENTIONS: dict[str, CountingConvention] = {
     c.name: c
     for c in (
@@ -181,7 +183,7 @@ def _deepseek_m(forward_terms: dict[str, float], seq_len: int) -> float:
 def shape_counts(shape: Any) -> dict[str, float]:
     """The :data:`COUNT_COLUMNS` of one shape: parameters and training FLOPs per token.
 
-    ``shape`` is a :class:`~chinchilla_utils.sweep.model_shapes.SweepShape` (the laptop sweep's
+    ``shape`` is a ``chinchilla_utils.sweep.model_shapes.SweepShape`` (the laptop sweep's
     byte models: vocabulary 256, context 128, output head tied to the token table) or a
     :class:`~chinchilla_utils.compute.flops.TransformerShape` (the paper's models: untied output
     projection; attention projections ``n_heads * kv_size`` wide, which reproduces all 50 Table

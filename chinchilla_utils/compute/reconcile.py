@@ -4,19 +4,19 @@ Introduced in the counting-conventions chapter. T. Pearce and J. Song, *Reconcil
 Chinchilla Scaling Laws* (arXiv:2406.12907, 2024; analysis script in
 ``TeaPearce/Reconciling_Kaplan_Chinchilla_Scaling_Laws`` at commit ``b97a454``) argue that most
 of the gap between Kaplan et al.'s ``N_opt ∝ C^0.73`` and Chinchilla's ``C^0.50`` comes from
-counting non-embedding parameters ``N_\\E`` (and compute ``C_\\E = 6 N_\\E D``) at small scale.
+counting non-embedding parameters ``N_ne`` (and compute ``C_ne = 6 N_ne D``) at small scale.
 Two steps:
 
 1. Across a family of shapes, total and non-embedding parameters are related by
-   ``N_T = N_\\E + gamma N_\\E^(1/3)`` (the embedding is ``vocab x d_model``, and at a fixed
-   aspect ratio ``d_model ∝ N_\\E^(1/3)``). :func:`fit_embedding_relation` fits ``gamma``.
+   ``N_T = N_ne + gamma N_ne^(1/3)`` (the embedding is ``vocab x d_model``, and at a fixed
+   aspect ratio ``d_model ∝ N_ne^(1/3)``). :func:`fit_embedding_relation` fits ``gamma``.
 2. Minimising the Chinchilla law ``L = E + A / N_T^alpha + B / D^beta`` at fixed
-   ``C_\\E = 6 N_\\E D`` gives the compute at which ``N_\\E`` is optimal,
+   ``C_ne = 6 N_ne D`` gives the compute at which ``N_ne`` is optimal,
 
-   ``C_\\E = 6 N_\\E (N_\\E + gamma/3 N_\\E^(1/3))^(-1/beta) N_T^((1+alpha)/beta)
+   ``C_ne = 6 N_ne (N_ne + gamma/3 N_ne^(1/3))^(-1/beta) N_T^((1+alpha)/beta)
    (beta B / (alpha A))^(1/beta)``
 
-   (:func:`non_embedding_compute`), whose local slope ``d log N*_\\E / d log C_\\E``
+   (:func:`non_embedding_compute`), whose local slope ``d log N*_ne / d log C_ne``
    (:func:`local_exponent`) runs from ``beta / (alpha/3 + beta)`` for small models to
    ``beta / (alpha + beta)`` (Chinchilla's ``a``) for large ones.
 """
@@ -45,7 +45,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class EmbeddingRelation:
-    """``N_T = N_\\E + gamma N_\\E^(1/3)`` fitted across shapes.
+    """``N_T = N_ne + gamma N_ne^(1/3)`` fitted across shapes.
 
     Attributes
     ----------
@@ -67,7 +67,7 @@ class EmbeddingRelation:
 
 
 def fit_embedding_relation(n_total: Any, n_non_embedding: Any) -> EmbeddingRelation:
-    """Least-squares ``gamma`` of ``N_T = N_\\E + gamma N_\\E^(1/3)`` on log ``N_T``.
+    """Least-squares ``gamma`` of ``N_T = N_ne + gamma N_ne^(1/3)`` on log ``N_T``.
 
     Parameters
     ----------
@@ -106,10 +106,10 @@ def fit_embedding_relation(n_total: Any, n_non_embedding: Any) -> EmbeddingRelat
 
 
 def non_embedding_compute(law: ParametricLoss, n_non_embedding: Any, gamma: float) -> np.ndarray:
-    """Non-embedding compute ``C_\\E = 6 N_\\E D`` (FLOPs) at which ``N_\\E`` is optimal.
+    """Non-embedding compute ``C_ne = 6 N_ne D`` (FLOPs) at which ``N_ne`` is optimal.
 
     Pearce and Song's relation (module docstring): the Chinchilla ``law`` is in total
-    parameters, and ``N_T = N_\\E + gamma N_\\E^(1/3)``.
+    parameters, and ``N_T = N_ne + gamma N_ne^(1/3)``.
     """
     n = as_positive("n_non_embedding", n_non_embedding)
     g = float(as_positive("gamma", gamma))
@@ -120,7 +120,7 @@ def non_embedding_compute(law: ParametricLoss, n_non_embedding: Any, gamma: floa
 
 
 def local_exponent(law: ParametricLoss, n_non_embedding: Any, gamma: float) -> np.ndarray:
-    """``d log N*_\\E / d log C_\\E`` at ``N_\\E`` (dimensionless), from
+    """``d log N*_ne / d log C_ne`` at ``N_ne`` (dimensionless), from
     :func:`non_embedding_compute`: between ``beta/(alpha/3 + beta)`` and ``beta/(alpha+beta)``."""
     n = as_positive("n_non_embedding", n_non_embedding)
     g = float(as_positive("gamma", gamma))
@@ -136,7 +136,7 @@ def local_exponent(law: ParametricLoss, n_non_embedding: Any, gamma: float) -> n
 def range_exponent(
     law: ParametricLoss, gamma: float, n_min: float, n_max: float, n_points: int = 200
 ) -> float:
-    """The power law ``N*_\\E ∝ C_\\E^a`` fitted (least squares, log-log) to the optimal
+    """The power law ``N*_ne ∝ C_ne^a`` fitted (least squares, log-log) to the optimal
     non-embedding sizes from ``n_min`` to ``n_max`` parameters (log-spaced), as a study whose
     models span that range would measure it."""
     lo, hi = float(as_positive("n_min", n_min)), float(as_positive("n_max", n_max))
