@@ -20,6 +20,11 @@ it on their own runs:
 - ``fitting.approach1``: envelope of training curves (Approach 1).
 - ``fitting.approach2``: IsoFLOP parabolas (Approach 2).
 - ``fitting.approach3``: the parametric loss fit (Approach 3), with its scipy reference fitter.
+- ``planning.inference``: the inference-aware optimum and its cost variant (Sardana et al.).
+- ``planning.data_constrained``: repeated data and capped unique tokens (Muennighoff et al.).
+- ``planning.sweep_design``: an IsoFLOP sweep's sizes and the interval on ``a`` to expect.
+- ``planning.named_laws``: the published laws by name, and a law fitted to your own runs.
+- ``cli``: the ``chinchilla`` command line over ``planning`` and ``compute.cost``.
 - ``sweep``: the laptop training sweep itself (needs torch): ``sweep.plans``, ``sweep.runner``,
   ``sweep.train``, ``sweep.corpus``, ``sweep.model_shapes``; where runs train: ``sweep.worker``
   (one run, any backend), ``sweep.pool`` (local processes), ``sweep.ray_cluster`` (Ray, the
@@ -30,7 +35,9 @@ and the chapters' parameter check), ``book.plotting`` (figure style and recurrin
 ``book.status``, ``book.tables``, ``book.projections`` (Tables 3 and A3 regenerated),
 ``book.flops_tables`` (Tables A4 and A9 recounted), ``book.sweep_fits`` (the laptop sweep
 fitted once for every chapter), ``book.compare``, ``book.training_curves``,
-``book.evaluations`` and ``book.conventions`` (the approaches under each counting convention).
+``book.evaluations``, ``book.compute_audit`` (the FLOPs budgeting chapter's tables),
+``book.errata`` (the errata page's arithmetic) and ``book.conventions`` (the approaches under
+each counting convention).
 """
 
 __version__ = "0.2.0"
