@@ -18,6 +18,7 @@ it on their own runs:
 - ``fitting.approach2``: IsoFLOP parabolas (Approach 2).
 - ``fitting.approach3``: the parametric loss fit (Approach 3).
 - ``fitting.approach3_scipy``: a scipy reference fitter for Approach 3.
+- ``fitting.diagnostics``: residuals, a Huber likelihood and its tests, frontiers of a law.
 - ``sweep``: the laptop training sweep itself (needs torch): ``sweep.plans``, ``sweep.runner``,
   ``sweep.train``, ``sweep.corpus``, ``sweep.model_shapes``.
 
