@@ -25,7 +25,8 @@ it on their own runs:
 The **book layer**, ``book``, holds what only the pages need: ``book.glue`` (the glue helper
 and the chapters' parameter check), ``book.plotting`` (figure style and recurring figures),
 ``book.status``, ``book.tables``, ``book.projections``, ``book.compare``,
-``book.training_curves`` and ``book.evaluations``.
+``book.training_curves``, ``book.evaluations``, ``book.approach3_analysis`` and
+``book.approach3_figures``.
 """
 
 __version__ = "0.2.0"

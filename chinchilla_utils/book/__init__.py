@@ -11,4 +11,7 @@ here glue numbers into pages, set the figure style, and build the paper-versus-b
 - :mod:`~chinchilla_utils.book.compare`: the approaches' exponents and allocations side by side.
 - :mod:`~chinchilla_utils.book.training_curves`: the laptop sweep's curves for Approach 1.
 - :mod:`~chinchilla_utils.book.evaluations`: Chinchilla against Gopher, task by task.
+- :mod:`~chinchilla_utils.book.approach3_analysis`: the Approach 3 chapter's refits, tests and
+  variants as tables and result objects.
+- :mod:`~chinchilla_utils.book.approach3_figures`: the Approach 3 chapter's figures.
 """
