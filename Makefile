@@ -22,13 +22,14 @@ PIP_INSTALL = $(BIN)/python -m pip install -c constraints.txt
 BOOK_BUILD = $(BIN)/jupyter-book build . --toc book/_toc.yml -W -n --keep-going --all
 NBSTRIPOUT_KEYS = metadata.papermill cell.metadata.papermill cell.metadata.execution
 
-.PHONY: help venv book test test-fast sweep manifest lint format strip screenshots clean pins
+.PHONY: help venv book test test-fast sweep bench manifest lint format strip screenshots clean pins
 
 help:
 	@echo "make book    build the site strictly into _build/html (creates .venv)"
 	@echo "make test    run every test: unit, notebooks (papermill), site (chromium)"
 	@echo "make test-fast  unit tests only (no notebook runs, no site build)"
 	@echo "make sweep   run the laptop training sweep (installs $(TORCH_SPEC))"
+	@echo "make bench   Approach 3 benchmark vs peer code (minutes; BENCH_ARGS=... to pass options)"
 	@echo "make manifest  rewrite data/MANIFEST.sha256 after a deliberate change to a data/ CSV"
 	@echo "make lint    ruff check + ruff format --check (Python and notebooks)"
 	@echo "make format  ruff format + ruff check --fix"
@@ -59,11 +60,16 @@ $(VENV)/.stamp-sweep: pyproject.toml constraints.txt $(VENV)/.stamp-torch
 	$(PIP_INSTALL) -e ".[sweep]"
 	touch $@
 
+# ray for the sweep's Ray backend (--backend ray) and its tests; not needed to train locally.
+$(VENV)/.stamp-cluster: pyproject.toml constraints.txt $(VENV)/.stamp-sweep
+	$(PIP_INSTALL) -e ".[sweep,cluster]"
+	touch $@
+
 book: $(VENV)/.stamp-book
 	$(BOOK_BUILD)
 
-# The sweep tests need torch: install the pinned CPU build before the extras.
-test: $(VENV)/.stamp-torch $(VENV)/.stamp-sweep $(VENV)/.stamp-dev
+# The sweep tests need torch (the pinned CPU build first) and ray (the Ray backend's tests).
+test: $(VENV)/.stamp-torch $(VENV)/.stamp-sweep $(VENV)/.stamp-cluster $(VENV)/.stamp-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: $(VENV)/.stamp-dev
@@ -71,6 +77,11 @@ test-fast: $(VENV)/.stamp-dev
 
 sweep: $(VENV)/.stamp-sweep
 	$(BIN)/python -m chinchilla_utils.sweep --plan book --jobs $(JOBS)
+
+# One run, single-threaded BLAS; Epoch AI's points are found as by the tests (CHINCHILLA_DATA_DIR).
+bench: $(VENV)/.stamp-dev
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+		$(BIN)/python -u benchmarks/bench_approach3.py $(BENCH_ARGS)
 
 # The SHA-256 of every shipped CSV, checked on load: rewrite it after changing a table on
 # purpose, and commit it with the change (the sweep's results are recorded by sweep_meta.json).

@@ -11,22 +11,32 @@ it on their own runs:
 - ``datasets.epoch_ai``: Epoch AI's 245 points from the paper's Figure 4 (not shipped).
 - ``datasets.sweep``: the book's laptop training sweep (shipped results).
 - ``fitting.errors``: ``FitError``, a fit that fails at run time.
+- ``fitting.inputs``: the one input shape of the fits (a tidy table of runs, or arrays).
 - ``fitting.powerlaw``: power laws in log-log space.
 - ``fitting.bootstrap``: resampling shared by the three approaches.
 - ``fitting.synthetic``: runs drawn from a known law, for tests and exercises.
 - ``fitting.approach1``: envelope of training curves (Approach 1).
 - ``fitting.approach2``: IsoFLOP parabolas (Approach 2).
-- ``fitting.approach3``: the parametric loss fit (Approach 3).
-- ``fitting.approach3_scipy``: a scipy reference fitter for Approach 3.
+- ``fitting.approach3``: the parametric loss fit (Approach 3), with its scipy reference fitter.
 - ``fitting.diagnostics``: residuals, a Huber likelihood and its tests, frontiers of a law.
+- ``planning.inference``: the inference-aware optimum and its cost variant (Sardana et al.).
+- ``planning.data_constrained``: repeated data and capped unique tokens (Muennighoff et al.).
+- ``planning.sweep_design``: an IsoFLOP sweep's sizes and the interval on ``a`` to expect.
+- ``planning.named_laws``: the published laws by name, and a law fitted to your own runs.
+- ``cli``: the ``chinchilla`` command line over ``planning`` and ``compute.cost``.
 - ``sweep``: the laptop training sweep itself (needs torch): ``sweep.plans``, ``sweep.runner``,
-  ``sweep.train``, ``sweep.corpus``, ``sweep.model_shapes``.
+  ``sweep.train``, ``sweep.corpus``, ``sweep.model_shapes``; where runs train: ``sweep.worker``
+  (one run, any backend), ``sweep.pool`` (local processes), ``sweep.ray_cluster`` (Ray, the
+  ``cluster`` extra); ``sweep.cache`` (the validated run cache), ``sweep.errors``.
 
 The **book layer**, ``book``, holds what only the pages need: ``book.glue`` (the glue helper
 and the chapters' parameter check), ``book.plotting`` (figure style and recurring figures),
-``book.status``, ``book.tables``, ``book.projections``, ``book.compare``,
-``book.training_curves``, ``book.evaluations``, ``book.approach3_analysis`` and
-``book.approach3_figures``.
+``book.status``, ``book.tables``, ``book.projections`` (Tables 3 and A3 regenerated),
+``book.flops_tables`` (Tables A4 and A9 recounted), ``book.sweep_fits`` (the laptop sweep
+fitted once for every chapter), ``book.compare``, ``book.training_curves``,
+``book.evaluations``, ``book.compute_audit`` (the FLOPs budgeting chapter's tables),
+``book.errata`` (the errata page's arithmetic), ``book.approach3_analysis`` and
+``book.approach3_figures`` (the Approach 3 chapter's tables and figures).
 """
 
 __version__ = "0.2.0"

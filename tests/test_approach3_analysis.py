@@ -12,8 +12,7 @@ from chinchilla_utils.book import approach3_analysis as a3x
 from chinchilla_utils.datasets import paper as data
 from chinchilla_utils.datasets.sweep import load_sweep_curves, load_sweep_runs
 from chinchilla_utils.fitting import diagnostics as dg
-from chinchilla_utils.fitting.approach3 import fit_approach3
-from chinchilla_utils.fitting.approach3_scipy import subsample_grid
+from chinchilla_utils.fitting.approach3 import fit_approach3, subsample_grid
 from chinchilla_utils.laws import ParametricLoss
 
 LAW = ParametricLoss(E=1.8, A=480.0, B=2100.0, alpha=0.35, beta=0.37)
@@ -236,7 +235,7 @@ def test_laptop_exponents_are_unchanged_by_a_constant_flop_ratio(sweep):
     )
     curves = approach1_curves(load_sweep_curves(None), constant, count_embeddings=True)
     a1 = fit_approach1(curves, flops_min=float(constant["budget"].min()))
-    a2 = fit_approach2(constant, flops_col="budget", loss_col="final_val_loss")
+    a2 = fit_approach2(constant, budget="budget", loss="final_val_loss")
     table = a3x.laptop_exponents(constant, curves, a1, a2, LAW, data.table2_exponents())
     np.testing.assert_allclose(table["a (exact FLOPs)"], table["a (6ND)"], atol=1e-6)
     assert table.loc["Approach 3", "a (6ND)"] == pytest.approx(LAW.a)
@@ -250,7 +249,7 @@ def test_laptop_analysis_flattens_the_design_and_uses_a_given_fit(sweep):
 
     curves = approach1_curves(load_sweep_curves(None), sweep, count_embeddings=True)
     a1 = fit_approach1(curves, flops_min=float(sweep["budget"].min()))
-    a2 = fit_approach2(sweep, flops_col="budget", loss_col="final_val_loss")
+    a2 = fit_approach2(sweep, budget="budget", loss="final_val_loss")
     starts = STARTS[:10]
     given = fit_approach3(*a3x.run_arrays(sweep), grid=starts)
     laptop = a3x.laptop_analysis(

@@ -1,12 +1,16 @@
-"""fitting/approach3_scipy.py: scipy's L-BFGS-B at default tolerances, from a grid of starts."""
+"""fitting/approach3/scipy_reference.py: scipy's L-BFGS-B at default tolerances, from a grid of starts."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from chinchilla_utils.fitting.approach3 import fit_approach3, paper_initial_grid
-from chinchilla_utils.fitting.approach3_scipy import fit_approach3_scipy, subsample_grid
+from chinchilla_utils.fitting.approach3 import (
+    fit_approach3,
+    fit_approach3_scipy,
+    paper_initial_grid,
+    subsample_grid,
+)
 from chinchilla_utils.laws import ParametricLoss
 
 TRUE_LAW = ParametricLoss(E=1.8, A=480.0, B=2000.0, alpha=0.35, beta=0.37)
@@ -81,7 +85,7 @@ def test_validation() -> None:
         fit_approach3_scipy(n, d, loss, grid=np.zeros((2, 4)))
     with pytest.raises(ValueError, match="options"):
         fit_approach3_scipy(n, d, loss, grid=STARTS, options=[1])
-    with pytest.raises(ValueError, match="1-d"):
+    with pytest.raises(ValueError, match="at least 5 runs"):
         fit_approach3_scipy(n[:3], d[:3], loss[:3], grid=STARTS)
     with pytest.raises(ValueError, match="delta"):
         fit_approach3_scipy(n, d, loss, grid=STARTS, delta=0.0)

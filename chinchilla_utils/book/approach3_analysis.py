@@ -33,11 +33,16 @@ import numpy as np
 import pandas as pd
 
 from chinchilla_utils._validation import as_positive, check_frame
-from chinchilla_utils.book.tables import approach3_table, law_objective, table_a3_column
+from chinchilla_utils.book.projections import projection_table
+from chinchilla_utils.book.tables import approach3_table, law_objective
 from chinchilla_utils.constants import CHINCHILLA_FLOPS
 from chinchilla_utils.fitting import diagnostics as dg
-from chinchilla_utils.fitting.approach3 import Approach3Result, bootstrap_approach3, fit_approach3
-from chinchilla_utils.fitting.approach3_scipy import fit_approach3_scipy
+from chinchilla_utils.fitting.approach3 import (
+    Approach3Result,
+    bootstrap_approach3,
+    fit_approach3,
+    fit_approach3_scipy,
+)
 from chinchilla_utils.fitting.bootstrap import BootstrapResult
 from chinchilla_utils.fitting.powerlaw import fit_power_law
 from chinchilla_utils.laws import ParametricLoss
@@ -899,29 +904,36 @@ class TableA3Summary:
 
 
 def table_a3_summary(refit: ParametricLoss) -> TableA3Summary:
-    """Table A3's Approach 3 column from the rounded and unrounded constants and ``refit``."""
+    """Table A3's Approach 3 column from the rounded and unrounded constants and ``refit``.
+
+    Built on :func:`~chinchilla_utils.book.projections.projection_table` (each law's budget at
+    which the printed size is compute-optimal); the ratios are its ``flops_rel_diff + 1``.
+    """
     labels = {"rounded": "paper, rounded", "unrounded": "paper, unrounded", "refit": "book refit"}
     laws = {
         labels["rounded"]: ParametricLoss.paper_rounded(),
         labels["unrounded"]: ParametricLoss.paper_unrounded(),
         labels["refit"]: _law(refit, "refit"),
     }
-    column = table_a3_column(laws)
+    column = projection_table(laws, "approach_3")
+    column = column.assign(
+        flops_ratio=column["flops_rel_diff"] + 1.0, tokens_ratio=column["tokens_rel_diff"] + 1.0
+    )
     ratios = column.pivot(index="params", columns="law", values="flops_ratio")[list(laws)]
     printed = column[column["law"] == labels["rounded"]].set_index("params")
     view = pd.concat(
         [
-            printed[["printed_flops", "printed_tokens", "printed_flops_6nd"]],
+            printed[["flops_paper", "tokens_paper", "flops_6nd_paper"]],
             ratios.add_prefix("FLOPs ratio: "),
         ],
         axis=1,
     )
-    clean = column[~column["typo"]]
+    clean = column[~column["typo"].astype(bool)]
 
     def per_law(key: str, quantity: str = "flops") -> pd.Series:
         return clean.loc[clean["law"] == labels[key], f"{quantity}_ratio"]
 
-    typo = printed[printed["typo"]]
+    typo = printed[printed["typo"].astype(bool)]
     if len(typo) != 1:
         raise ValueError(f"expected one flagged typo row in Table A3, got {len(typo)}")
     unrounded = ratios[labels["unrounded"]]
@@ -938,8 +950,8 @@ def table_a3_summary(refit: ParametricLoss) -> TableA3Summary:
         ratio_400m_unrounded=float(unrounded.iloc[0]),
         ratio_10t_unrounded=float(unrounded.iloc[-1]),
         typo_params=float(typo.index[0]),
-        typo_printed_flops=float(typo["printed_flops"].iloc[0]),
-        typo_flops_6nd=float(typo["printed_flops_6nd"].iloc[0]),
+        typo_printed_flops=float(typo["flops_paper"].iloc[0]),
+        typo_flops_6nd=float(typo["flops_6nd_paper"].iloc[0]),
     )
 
 

@@ -1,13 +1,13 @@
-"""Approach 3 the off-the-shelf way: scipy's L-BFGS-B at its default tolerances. Chapter 4.
+"""Approach 3 the off-the-shelf way: scipy's L-BFGS-B at its default tolerances, per start.
 
-:func:`~chinchilla_utils.fitting.approach3.fit_approach3` minimises the paper's objective to
+The chapter on Approach 3 uses it. :func:`~chinchilla_utils.fitting.approach3.fit_approach3` minimises the paper's objective to
 tight tolerances, so whether the Huber terms are summed or averaged does not change its answer.
 A replication that calls ``scipy.optimize.minimize(method="L-BFGS-B")`` with the default
 tolerances is different: those stopping tests (``ftol`` on the relative reduction of the
 objective, ``gtol`` on the projected gradient, absolute) are not scale-free, and averaging
 divides the gradient by the number of runs, so the optimiser can stop far from the minimum.
 Besiroglu et al. (2024) suggest this as one explanation of the paper's constants. This module
-runs that recipe, from every start of a grid, so Chapter 4 can show what it does.
+runs that recipe, from every start of a grid, so that the book can show what it does.
 
 Units: ``n_params`` in parameters, ``n_tokens`` in training tokens, ``loss`` in nats.
 """
@@ -19,17 +19,13 @@ from typing import Any
 import numpy as np
 from scipy.optimize import minimize
 
-from chinchilla_utils._validation import as_finite, as_positive, check_choice
-
-from ..laws import ParametricLoss
-from .approach3 import (
-    AT_BEST_RTOL,
-    REDUCTIONS,
-    THETA_NAMES,
-    Approach3Result,
-    approach3_objective,
-    paper_initial_grid,
-)
+from ..._validation import as_finite, as_positive, check_choice
+from ...laws import ParametricLoss
+from ..errors import FitError
+from ._data import log_runs
+from .grid import edge_names, paper_initial_grid
+from .objective import REDUCTIONS, approach3_objective
+from .result import AT_BEST_RTOL, Approach3Result
 
 __all__ = ["subsample_grid", "fit_approach3_scipy"]
 
@@ -54,9 +50,9 @@ def subsample_grid(n_starts: int, rng: np.random.Generator, grid: Any = None) ->
 
 
 def fit_approach3_scipy(
-    n_params: Any,
-    n_tokens: Any,
-    loss: Any,
+    runs: Any,
+    n_tokens: Any = None,
+    loss: Any = None,
     delta: float = 1e-3,
     reduction: str = "sum",
     grid: Any = None,
@@ -67,7 +63,8 @@ def fit_approach3_scipy(
 
     Parameters
     ----------
-    n_params, n_tokens, loss : parameters, training tokens and final loss (nats) per run, 1-d.
+    runs, n_tokens, loss : as for :func:`~chinchilla_utils.fitting.approach3.fit_approach3`
+        (a frame with columns ``n_params``, ``n_tokens``, ``loss``, or three 1-d arrays).
     delta : Huber threshold on the log-loss residual (the paper: 1e-3).
     reduction : ``"sum"`` (the paper) or ``"mean"`` of the Huber terms: the quantity scipy sees,
         so it changes where scipy's stopping tests fire.
@@ -82,14 +79,7 @@ def fit_approach3_scipy(
     lowest objective (in the chosen reduction); ``converged`` and ``message`` are scipy's for
     that start, and ``start_status`` holds scipy's status code of every start.
     """
-    n = as_positive("n_params", n_params)
-    d = as_positive("n_tokens", n_tokens)
-    el = as_positive("loss", loss)
-    if not (n.ndim == d.ndim == el.ndim == 1 and n.shape == d.shape == el.shape) or n.size < 5:
-        raise ValueError(
-            "n_params, n_tokens and loss must be 1-d arrays of one length (at least 5 runs), "
-            f"got shapes {n.shape}, {d.shape}, {el.shape}"
-        )
+    log_n, log_d, log_loss = log_runs(runs, n_tokens, loss)
     check_choice("reduction", reduction, REDUCTIONS)
     delta = float(as_positive("delta", delta))
     starts = paper_initial_grid() if grid is None else as_finite("grid", grid)
@@ -98,7 +88,7 @@ def fit_approach3_scipy(
     if options is not None and not isinstance(options, dict):
         raise ValueError(f"options must be a dict of scipy options or None, got {options!r}")
     rtol = float(as_positive("at_best_rtol", at_best_rtol))
-    args = (np.log(n), np.log(d), np.log(el), delta, reduction)
+    args = (log_n, log_d, log_loss, delta, reduction)
 
     ends = np.empty_like(starts, dtype=float)
     values = np.full(starts.shape[0], np.inf)
@@ -115,21 +105,26 @@ def fit_approach3_scipy(
             status[i] = int(res.status)
             runs.append((bool(res.success), str(res.message)))
     best = int(np.argmin(values))
-    lo, hi = starts.min(axis=0), starts.max(axis=0)
-    tol = 1e-9 * np.maximum(hi - lo, 1.0)
-    edge = (ends[best] <= lo + tol) | (ends[best] >= hi - tol)
+    try:
+        law = ParametricLoss.from_theta(ends[best])
+    except ValueError as exc:
+        raise FitError(
+            f"the best scipy fit, theta={ends[best]} (a, b, e, alpha, beta), is not a valid "
+            f"ParametricLoss ({exc}); the data do not support both power-law terms",
+            reason="invalid law",
+        ) from exc
     return Approach3Result(
-        law=ParametricLoss.from_theta(ends[best]),
+        law=law,
         theta=ends[best].copy(),
         objective=float(values[best]),
         converged=runs[best][0],
         message=f"scipy L-BFGS-B: {runs[best][1]}",
         n_starts=int(starts.shape[0]),
         n_starts_at_best=int(np.sum(values <= values[best] + rtol * abs(values[best]))),
-        on_grid_edge=tuple(name for name, on in zip(THETA_NAMES, edge, strict=True) if on),
+        on_grid_edge=edge_names(ends[best], starts),
         delta=delta,
         reduction=reduction,
-        n_points=int(n.size),
+        n_points=int(log_n.size),
         max_iter=int((options or {}).get("maxiter", 15000)),
         at_best_rtol=rtol,
         grid=starts,
