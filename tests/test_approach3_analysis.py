@@ -68,6 +68,8 @@ def test_headline_reports_the_fit_the_variant_and_the_paper(runs, fit):
     head = a3x.headline(headline_fit, fit, 5.88e23)
     assert head.a == pytest.approx(headline_fit.law.a) and head.all_a == pytest.approx(fit.law.a)
     assert head.n_outliers == fit.n_points - headline_fit.n_points == 20
+    assert head.n_runs_all == 120 and head.grid_size == len(STARTS)
+    assert head.n_opt_chinchilla_b == pytest.approx(headline_fit.law.n_opt(5.88e23) / 1e9)
     assert head.paper_rounded_a == pytest.approx(0.28 / 0.62)
     assert head.paper_unrounded_tokens_per_param_chinchilla == pytest.approx(59.04, rel=1e-3)
     tokens = headline_fit.law.tokens_per_param(5.88e23)
@@ -144,6 +146,9 @@ def test_two_bootstraps_and_their_readings(runs, fit):
     assert boots.classic.method == "replacement" and boots.subsample.method == "subsample"
     assert list(boots.readings) == list(boots.table.index[:2])
     assert boots.besiroglu_runs_needed > 6e5 and boots.n_bootstrap == 12
+    assert boots.besiroglu_n_bootstrap == 4000
+    # each scale trades off against its own exponent over the resamples
+    assert boots.corr_log_a_alpha > 0.9 and boots.corr_log_b_beta > 0.9
 
 
 def test_subset_fits_reuses_a_given_fit_and_compute_subsets_partition(runs, fit):

@@ -121,3 +121,13 @@ def test_laptop_contours_titles_and_flags_short_runs(ax):
     a3fig.plot_laptop_contours(ax, LAW, runs, min_tokens_per_param=100.0)
     assert "Laptop sweep" in ax.get_title()
     assert any("short runs" in t.get_text() for t in ax.get_legend().get_texts())
+
+
+def test_scale_exponent_ridges_plot_both_clouds(ax):
+    samples = _boot(0.51).samples
+    a3fig.plot_scale_exponent_ridges(ax, samples, {"fit": LAW})
+    clouds = ax.collections[:2]
+    np.testing.assert_allclose(clouds[0].get_offsets()[:, 0], samples["alpha"])
+    np.testing.assert_allclose(clouds[1].get_offsets()[:, 1], np.log(samples["B"]))
+    with pytest.raises(ValueError, match="samples"):
+        a3fig.plot_scale_exponent_ridges(ax, samples.drop(columns="A"))

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.stats import chi2
 
 from chinchilla_utils._validation import as_positive, check_frame
 from chinchilla_utils.book.projections import projection_table
@@ -117,16 +118,17 @@ class Headline:
     Attributes
     ----------
     E, A, B, alpha, beta, a, b : the headline fit's constants and frontier exponents.
-    tokens_per_param_chinchilla, n_opt_chinchilla : its tokens per parameter and optimal size
-        (parameters) at ``flops``.
-    n_starts_at_best, n_points, n_on_grid_edge : its diagnostics (starts at the best
-        objective, runs fitted, estimates on the grid's edge).
+    tokens_per_param_chinchilla, n_opt_chinchilla_b : its tokens per parameter and optimal size
+        (billions of parameters) at ``flops``.
+    grid_size, n_starts_at_best, n_points, n_on_grid_edge : its diagnostics (starts, starts at
+        the best objective, runs fitted, estimates on the grid's edge).
     converged : whether its final optimiser reported convergence (not glued).
     n_outliers : runs the variant keeps and the headline leaves out.
+    n_runs_all : runs of the variant.
     all_a, all_tokens_per_param_chinchilla : the variant fitted on every run.
     paper_rounded_E, paper_rounded_B, paper_rounded_a : the printed Eq. 10 constants.
     paper_unrounded_a, paper_unrounded_tokens_per_param_chinchilla,
-    paper_unrounded_n_opt_chinchilla : the unrounded (TeX) constants at ``flops``.
+    paper_unrounded_n_opt_chinchilla_b : the unrounded (TeX) constants at ``flops``.
     chinchilla_flops : ``flops``.
     """
 
@@ -138,12 +140,14 @@ class Headline:
     a: float
     b: float
     tokens_per_param_chinchilla: float
-    n_opt_chinchilla: float
+    n_opt_chinchilla_b: float
+    grid_size: int
     n_starts_at_best: int
     n_points: int
     n_on_grid_edge: int
     converged: bool
     n_outliers: int
+    n_runs_all: int
     all_a: float
     all_tokens_per_param_chinchilla: float
     paper_rounded_E: float
@@ -151,7 +155,7 @@ class Headline:
     paper_rounded_a: float
     paper_unrounded_a: float
     paper_unrounded_tokens_per_param_chinchilla: float
-    paper_unrounded_n_opt_chinchilla: float
+    paper_unrounded_n_opt_chinchilla_b: float
     chinchilla_flops: float
 
 
@@ -167,12 +171,14 @@ def headline(
     return Headline(
         **{k: float(v) for k, v in fit.law.params().items()},
         tokens_per_param_chinchilla=float(fit.law.tokens_per_param(budget)),
-        n_opt_chinchilla=float(fit.law.n_opt(budget)),
+        n_opt_chinchilla_b=float(fit.law.n_opt(budget)) / 1e9,
+        grid_size=int(fit.n_starts),
         n_starts_at_best=int(fit.n_starts_at_best),
         n_points=int(fit.n_points),
         n_on_grid_edge=len(fit.on_grid_edge),
         converged=bool(fit.converged),
         n_outliers=int(variant.n_points - fit.n_points),
+        n_runs_all=int(variant.n_points),
         all_a=float(variant.law.a),
         all_tokens_per_param_chinchilla=float(variant.law.tokens_per_param(budget)),
         paper_rounded_E=rounded.E,
@@ -180,7 +186,7 @@ def headline(
         paper_rounded_a=rounded.a,
         paper_unrounded_a=unrounded.a,
         paper_unrounded_tokens_per_param_chinchilla=float(unrounded.tokens_per_param(budget)),
-        paper_unrounded_n_opt_chinchilla=float(unrounded.n_opt(budget)),
+        paper_unrounded_n_opt_chinchilla_b=float(unrounded.n_opt(budget)) / 1e9,
         chinchilla_flops=budget,
     )
 
@@ -239,10 +245,12 @@ def constants_table(
 
     Returns
     -------
-    ConstantsComparison whose ``table`` is indexed by ``E, A, B, alpha, beta, a,
-    tokens_per_param`` with columns ``paper, rounded``, ``paper, unrounded``,
-    ``Besiroglu et al.``, ``their s.e.``, ``book refit`` and ``refit - theirs (s.e.)`` (the
-    difference in their standard errors; empty where they print none).
+    ConstantsComparison
+        Its ``table`` has one row per quantity (``E``, ``A``, ``B``, ``alpha``, ``beta``,
+        ``a``, ``tokens_per_param``) and one column per source (``paper, rounded``,
+        ``paper, unrounded``, ``Besiroglu et al.``, ``book refit``), with ``their s.e.`` and
+        ``refit - theirs (s.e.)``, the difference in their standard errors (empty where they
+        print none).
     """
     refit = _law(refit, "refit")
     theirs = besiroglu_law(estimates)
@@ -293,6 +301,7 @@ class ConstantsTests:
     mle_threshold : ``delta * sigma``, where the likelihood's quadratic core ends.
     share_beyond_delta_pct : percent of the refit's residuals beyond the objective's delta.
     start_log_likelihood, log_likelihood : the likelihood at the refit and at its maximum.
+    chi2_critical : the 99.9% point of chi-squared with 5 degrees of freedom.
     """
 
     table: pd.DataFrame
@@ -309,6 +318,7 @@ class ConstantsTests:
     share_beyond_delta_pct: float
     start_log_likelihood: float
     log_likelihood: float
+    chi2_critical: float
 
 
 def constants_tests(
@@ -371,6 +381,7 @@ def constants_tests(
         share_beyond_delta_pct=float(100 * np.mean(np.abs(residuals) > fit.delta)),
         start_log_likelihood=float(likelihood_fit.start_log_likelihood),
         log_likelihood=float(likelihood_fit.log_likelihood),
+        chi2_critical=float(chi2.ppf(0.999, 5)),
     )
 
 
@@ -566,6 +577,10 @@ class TwoBootstraps:
     wald_statistic, wald_p_value : the Wald test of the paper's unrounded constants with the
         classic bootstrap's covariance.
     besiroglu_runs_needed, besiroglu_wald_statistic : what Besiroglu et al. report for both.
+    besiroglu_n_bootstrap : their number of resamples.
+    corr_log_a_alpha, corr_log_b_beta, corr_alpha_beta : correlations over the classic
+        bootstrap's refits of ``log A`` with ``alpha``, ``log B`` with ``beta``, and of the two
+        exponents.
     """
 
     classic: BootstrapResult
@@ -592,6 +607,10 @@ class TwoBootstraps:
     wald_p_value: float
     besiroglu_runs_needed: float
     besiroglu_wald_statistic: float
+    besiroglu_n_bootstrap: int
+    corr_log_a_alpha: float
+    corr_log_b_beta: float
+    corr_alpha_beta: float
 
     @property
     def readings(self) -> dict[str, BootstrapResult]:
@@ -630,14 +649,12 @@ def two_bootstraps(
         *arrays, rng=np.random.default_rng(seed), method="subsample", fraction=fraction,
         **settings,
     )  # fmt: skip
-    readings = {
-        "classic: all runs, with replacement": classic,
-        f"subsample: {fraction:.0%}, without replacement": subsample,
-    }
+    readings = {"classic bootstrap": classic, f"{fraction:.0%} subsample": subsample}
     table = bootstrap_readings(readings, row)
     first, second = table.iloc[0], table.iloc[1]
     width = float(row["a_p90"] - row["a_p10"])
-    covariance = dg.bootstrap_theta_covariance(classic.samples)
+    samples = classic.samples
+    covariance = dg.bootstrap_theta_covariance(samples)
     wald = dg.wald_test(ParametricLoss.paper_unrounded(), fit.law, covariance)
     reported = published.set_index("quantity")["value"]
     return TwoBootstraps(
@@ -660,7 +677,16 @@ def two_bootstraps(
         wald_p_value=wald.p_value,
         besiroglu_runs_needed=float(reported["runs_needed_for_table2_width"]),
         besiroglu_wald_statistic=float(reported["wald_statistic"]),
+        besiroglu_n_bootstrap=int(reported["n_bootstrap"]),
+        corr_log_a_alpha=_corr(np.log(samples["A"]), samples["alpha"]),
+        corr_log_b_beta=_corr(np.log(samples["B"]), samples["beta"]),
+        corr_alpha_beta=_corr(samples["alpha"], samples["beta"]),
     )
+
+
+def _corr(x: pd.Series, y: pd.Series) -> float:
+    ok = np.isfinite(x.to_numpy(dtype=float)) & np.isfinite(y.to_numpy(dtype=float))
+    return float(np.corrcoef(x[ok], y[ok])[0, 1])
 
 
 @dataclass(frozen=True)
@@ -1014,6 +1040,7 @@ class SweepDesign:
         log-log: the sizes were placed around ``N = sqrt(C / 660)``, so about 0.5 by design.
     exact_over_6n_min, exact_over_6n_max : range of the exact FLOPs per byte over ``6 N``.
     n_short : runs under the short-run threshold of bytes per parameter.
+    min_tokens_per_param : that threshold (bytes per parameter).
     """
 
     n_runs: int
@@ -1027,6 +1054,7 @@ class SweepDesign:
     exact_over_6n_min: float
     exact_over_6n_max: float
     n_short: int
+    min_tokens_per_param: float
 
 
 def sweep_design(sweep: pd.DataFrame, min_tokens_per_param: float = 20.0) -> SweepDesign:
@@ -1052,6 +1080,7 @@ def sweep_design(sweep: pd.DataFrame, min_tokens_per_param: float = 20.0) -> Swe
         exact_over_6n_min=float(sweep["exact_over_6n"].min()),
         exact_over_6n_max=float(sweep["exact_over_6n"].max()),
         n_short=int((sweep["tokens_per_param"] < float(min_tokens_per_param)).sum()),
+        min_tokens_per_param=float(min_tokens_per_param),
     )
 
 
@@ -1152,6 +1181,7 @@ class LaptopAnalysis:
     sweep_exact_over_6n_min: float
     sweep_exact_over_6n_max: float
     sweep_n_short: int
+    sweep_min_tokens_per_param: float
     sweep_a_all: float
     sweep_a_min: float
     sweep_a_max: float

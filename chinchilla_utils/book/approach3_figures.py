@@ -9,6 +9,8 @@
 * :func:`plot_bootstrap_a`: the bootstrap distributions of ``a`` beside Table 2's interval;
 * :func:`plot_alpha_beta_ridge`: the bootstrap's ``(alpha, beta)`` cloud, the ridge along which
   the fit is poorly determined, and the lines of constant ``a``;
+* :func:`plot_scale_exponent_ridges`: ``log A`` against ``alpha`` and ``log B`` against ``beta``
+  over the bootstrap, the two ridges along which the constants trade off;
 * :func:`plot_laptop_contours`: the law fitted to the laptop sweep, with its short runs marked.
 
 Axes carry units: FLOPs, parameters, nats.
@@ -42,6 +44,7 @@ __all__ = [
     "plot_isoflop_slices",
     "plot_residuals_vs_compute",
     "plot_runs_on_contours",
+    "plot_scale_exponent_ridges",
 ]
 
 _LINESTYLES = ("-", "--", ":", "-.")
@@ -239,4 +242,31 @@ def plot_laptop_contours(
         flag_label=f"short runs (< {min_tokens_per_param:g} bytes/param)",
     )  # fmt: skip
     ax.set_title("Laptop sweep: iso-loss contours in nats per byte", fontsize=10)
+    return ax
+
+
+def plot_scale_exponent_ridges(
+    ax: Axes, samples: pd.DataFrame, laws: Mapping[str, ParametricLoss] | None = None
+) -> Axes:
+    """``log A`` against ``alpha`` and ``log B`` against ``beta`` for each bootstrap refit.
+
+    Each scale trades off against its own exponent (``A / N**alpha`` barely changes along the
+    ridge over the sizes fitted), so the points fall on two narrow lines; ``laws`` are marked
+    on both.
+    """
+    _check(ax, laws)
+    check_frame("samples", samples, ("A", "B", "alpha", "beta"))
+    ok = samples[["A", "B", "alpha", "beta"]].notna().all(axis=1)
+    kept = samples[ok]
+    ax.scatter(kept["alpha"], np.log(kept["A"]), s=8, alpha=0.5, color="C0",
+               label=r"$\log A$ against $\alpha$")  # fmt: skip
+    ax.scatter(kept["beta"], np.log(kept["B"]), s=8, alpha=0.5, color="C2",
+               label=r"$\log B$ against $\beta$")  # fmt: skip
+    markers = ("*", "o", "s", "D")
+    for i, (label, law) in enumerate((laws or {}).items()):
+        ax.scatter([law.alpha, law.beta], [np.log(law.A), np.log(law.B)], marker=markers[i % 4],
+                   s=60, color=f"C{i + 1}", edgecolor="black", zorder=4, label=label)  # fmt: skip
+    ax.set_xlabel("exponent")
+    ax.set_ylabel("log of its scale")
+    ax.legend(fontsize=7)
     return ax
