@@ -151,7 +151,7 @@ def test_two_bootstraps_and_their_readings(runs, fit):
     assert boots.corr_log_a_alpha > 0.9 and boots.corr_log_b_beta > 0.9
     betas = boots.classic.samples["beta"]
     z = (0.2849083 - betas.mean()) / betas.std()
-    assert boots.paper_beta_z == pytest.approx(z)
+    assert boots.paper_beta_boot_z == pytest.approx(z)
 
 
 def test_subset_fits_reuses_a_given_fit_and_compute_subsets_partition(runs, fit):

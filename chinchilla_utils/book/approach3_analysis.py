@@ -581,8 +581,8 @@ class TwoBootstraps:
     corr_log_a_alpha, corr_log_b_beta, corr_alpha_beta : correlations over the classic
         bootstrap's refits of ``log A`` with ``alpha``, ``log B`` with ``beta``, and of the two
         exponents.
-    paper_alpha_z, paper_beta_z : the paper's unrounded ``alpha`` and ``beta`` minus the
-        resamples' mean, in the resamples' standard deviations.
+    paper_alpha_boot_z, paper_beta_boot_z : the paper's unrounded ``alpha`` and ``beta`` minus
+        the resamples' mean, in the resamples' standard deviations.
     """
 
     classic: BootstrapResult
@@ -613,8 +613,8 @@ class TwoBootstraps:
     corr_log_a_alpha: float
     corr_log_b_beta: float
     corr_alpha_beta: float
-    paper_alpha_z: float
-    paper_beta_z: float
+    paper_alpha_boot_z: float
+    paper_beta_boot_z: float
 
     @property
     def readings(self) -> dict[str, BootstrapResult]:
@@ -685,8 +685,8 @@ def two_bootstraps(
         corr_log_a_alpha=_corr(np.log(samples["A"]), samples["alpha"]),
         corr_log_b_beta=_corr(np.log(samples["B"]), samples["beta"]),
         corr_alpha_beta=_corr(samples["alpha"], samples["beta"]),
-        paper_alpha_z=_z(ParametricLoss.paper_unrounded().alpha, samples["alpha"]),
-        paper_beta_z=_z(ParametricLoss.paper_unrounded().beta, samples["beta"]),
+        paper_alpha_boot_z=_z(ParametricLoss.paper_unrounded().alpha, samples["alpha"]),
+        paper_beta_boot_z=_z(ParametricLoss.paper_unrounded().beta, samples["beta"]),
     )
 
 
