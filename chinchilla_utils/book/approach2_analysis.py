@@ -29,6 +29,7 @@ import pandas as pd
 from chinchilla_utils._validation import check_frame
 from chinchilla_utils.book.projections import projection_max_rel_diff, projection_table
 from chinchilla_utils.book.sweep_fits import LAPTOP_LOSS, laptop_approach1, laptop_approach2
+from chinchilla_utils.compute.conventions import apply_convention, sweep_counts
 from chinchilla_utils.constants import CHINCHILLA_FLOPS
 from chinchilla_utils.datasets.epoch_ai import load_epoch_points
 from chinchilla_utils.datasets.paper import isoflop_budgets, table2_exponents
@@ -56,7 +57,6 @@ __all__ = [
     "budget_assignment",
     "chinchilla_projection",
     "design_offset_study",
-    "exact_flops_budgets",
     "fit_epoch_points",
     "laptop_approach2_summary",
     "outlier_variants",
@@ -505,24 +505,13 @@ def design_offset_study(
 # --- the laptop sweep ----------------------------------------------------------------------
 
 
-def exact_flops_budgets(runs: pd.DataFrame) -> pd.Series:
-    """Each run's IsoFLOP budget counted in Appendix F FLOPs instead of ``6ND``.
-
-    A budget's runs share ``6ND`` but not the Appendix F count (``flops_per_token_exact`` over
-    ``6N`` falls with size), so each budget is rescaled by the geometric mean of that ratio
-    over its runs; the groups stay as planned. FLOPs.
-    """
-    check_frame("runs", runs, ("budget", "n_params", "flops_per_token_exact"))
-    log_ratio = np.log(runs["flops_per_token_exact"] / (6 * runs["n_params"]))
-    return runs["budget"] * np.exp(log_ratio.groupby(runs["budget"]).transform("mean"))
-
-
 @dataclass(frozen=True)
 class LaptopApproach2:
     """Approach 2 on the laptop sweep, stated with the sweep's design.
 
     Exponents of ``N_opt ∝ C^a``: ``a`` (the shared cached fit: final validation losses, all
-    parameters, ``6ND`` budgets), ``a_exact_flops`` (budgets in Appendix F FLOPs),
+    parameters, ``6ND`` budgets), ``a_exact_flops`` (budgets in Appendix F FLOPs, by
+    :func:`~chinchilla_utils.compute.conventions.apply_convention` ``"appendix_f"``),
     ``a_train_loss`` (final training losses), ``a_non_embedding`` (Kaplan's count of N),
     ``a_lowest_point`` (the lowest run of each budget instead of the vertex),
     ``design_centre_a`` (the geometric mean of the sizes trained at each seed-0 budget: the
@@ -562,7 +551,8 @@ def laptop_approach2_summary(sweep_dir: Any = None) -> LaptopApproach2:
     runs = load_sweep_runs(sweep_dir)
     result = laptop_approach2(sweep_dir)
     budgets = np.sort(runs["budget"].unique())
-    exact = fit_approach2(runs.assign(budget=exact_flops_budgets(runs)), loss=LAPTOP_LOSS)
+    # Appendix F FLOPs: each budget rescaled by its runs' geometric-mean ratio to 6ND.
+    exact = fit_approach2(apply_convention(sweep_counts(runs), "appendix_f"), loss=LAPTOP_LOSS)
     train = fit_approach2(runs, loss="final_train_loss")
     non_embedding = laptop_approach2(sweep_dir, count_embeddings=False)
     lowest = runs.loc[runs.groupby("budget")[LAPTOP_LOSS].idxmin()]
