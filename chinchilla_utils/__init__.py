@@ -11,6 +11,7 @@ it on their own runs:
 - ``datasets.epoch_ai``: Epoch AI's 245 points from the paper's Figure 4 (not shipped).
 - ``datasets.sweep``: the book's laptop training sweep (shipped results).
 - ``fitting.errors``: ``FitError``, a fit that fails at run time.
+- ``fitting.inputs``: the one input shape of the fits (a tidy table of runs, or arrays).
 - ``fitting.powerlaw``: power laws in log-log space.
 - ``fitting.bootstrap``: resampling shared by the three approaches.
 - ``fitting.synthetic``: runs drawn from a known law, for tests and exercises.
@@ -24,8 +25,10 @@ it on their own runs:
 
 The **book layer**, ``book``, holds what only the pages need: ``book.glue`` (the glue helper
 and the chapters' parameter check), ``book.plotting`` (figure style and recurring figures),
-``book.status``, ``book.tables``, ``book.projections``, ``book.compare``,
-``book.training_curves`` and ``book.evaluations``.
+``book.status``, ``book.tables``, ``book.projections`` (Tables 3 and A3 regenerated),
+``book.flops_tables`` (Tables A4 and A9 recounted), ``book.sweep_fits`` (the laptop sweep
+fitted once for every chapter), ``book.compare``, ``book.training_curves`` and
+``book.evaluations``.
 """
 
 __version__ = "0.2.0"
