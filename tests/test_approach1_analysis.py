@@ -32,6 +32,7 @@ def test_paper_approach1_reads_section31_and_table2():
     assert paper.b < paper.b_p10  # the printed b lies below its own interval
     # 10B parameters on 5B tokens: 6 x 1e10 x 5e9 FLOPs.
     assert paper.flops_floor == pytest.approx(3e20, rel=1e-12)
+    assert (paper.params_min_m, paper.params_max_b, paper.kaplan_a) == (70.0, 10.0, 0.73)
 
 
 # -- the sweep -------------------------------------------------------------------------------
@@ -58,12 +59,14 @@ def _design_runs() -> pd.DataFrame:
 
 def test_sweep_design_known_answers():
     runs = _design_runs()
+    runs["batch_size"], runs["seq_len"] = 8, 128
     curves = pd.DataFrame({"run_id": np.repeat(runs["run_id"].to_numpy(), 5)})
-    design = a1.sweep_design(runs, curves, n_bytes_train=1e6, paper=a1.paper_approach1())
+    design = a1.sweep_design(runs, curves, curves.iloc[::5], 1e6, a1.paper_approach1())
     assert design.centre_exponent == pytest.approx(0.5, abs=1e-12)
     assert design.centre_tokens_per_param == pytest.approx(110.0)
     assert (design.n_runs, design.n_sizes, design.n_budgets) == (9, 9, 3)
-    assert design.points_per_run == 5
+    assert (design.points_per_run, design.val_points_per_run) == (5, 1)
+    assert (design.batch_bytes, design.seq_len) == (1024, 128)
     assert design.budget_factor == pytest.approx(10.0)
     assert (design.appendix_f_ratio_min, design.appendix_f_ratio_max) == pytest.approx((1.2, 1.4))
     assert design.horizons_per_size_max == 1 and design.sizes_single_horizon == 9
@@ -72,8 +75,9 @@ def test_sweep_design_known_answers():
 
 
 def test_sweep_design_of_the_shipped_sweep(sweep):
-    runs, train, _, _ = sweep
-    design = a1.sweep_design(runs, train, 30_966_569, a1.paper_approach1())
+    runs, train, val, _ = sweep
+    design = a1.sweep_design(runs, train, val, 30_966_569, a1.paper_approach1())
+    assert design.val_points_per_run == 8
     # Sizes placed around sqrt(C / 660): the design centre grows about as C^0.5.
     assert abs(design.centre_exponent - 0.5) < 0.03
     assert 1.2 < design.appendix_f_ratio_min < design.appendix_f_ratio_max < 2.0
@@ -200,7 +204,16 @@ def test_approach1_variants_default_row_is_the_shared_fit(sweep):
     runs, train, val, _ = sweep
     table = a1.approach1_variants(train, val, runs, smooth=APPROACH1_SMOOTH)
     assert list(table.columns) == list(a1.VARIANT_COLUMNS)
-    assert len(table) == 8
+    assert table["key"].tolist() == [
+        "default",
+        "raw",
+        "val",
+        "appendix_f",
+        "non_embedding",
+        "final_part",
+        "whole",
+        "decade_below",
+    ]
     assert table["a"].iloc[0] == laptop_approach1().a
     raw = fit_approach1(approach1_curves(train, runs), flops_min=float(runs["budget"].min()))
     assert table["a"].iloc[1] == raw.a
@@ -208,7 +221,7 @@ def test_approach1_variants_default_row_is_the_shared_fit(sweep):
     assert (np.isfinite(table.loc[ok, "a"]) == ok[ok]).all()
     assert table.loc[~ok, "a"].isna().all()
     # Kaplan's count shrinks small models most, so it steepens the frontier.
-    kaplan = table.set_index("variant").loc["non-embedding parameters (Kaplan)", "a"]
+    kaplan = table.set_index("key").loc["non_embedding", "a"]
     assert kaplan > table["a"].iloc[0] + 0.05
 
 
@@ -280,7 +293,7 @@ def test_leave_one_run_out_refits_without_each_envelope_run(sweep):
 # -- Table 3 and the Section 3.4 text --------------------------------------------------------
 def test_table3_check_known_answers():
     check = a1.table3_check()
-    assert check.n_rows == 9 and check.anchor_params_b == 67.0
+    assert check.n_rows == 9 and check.anchor_params_b == 67.0 and check.anchor_flops == 5.76e23
     assert check.max_abs_flops_diff_pct == pytest.approx(6.928, abs=1e-3)
     assert check.implied_a == pytest.approx(0.4981, abs=1e-4)
     assert check.line_gopher_pct == pytest.approx(-2.417, abs=1e-3)
@@ -297,6 +310,7 @@ def test_section34_check_known_answers():
     assert check.flops_vs_table_175b_pct == pytest.approx(100 * (4.41e24 / 3.85e24 - 1))
     assert check.gopher_units_of_text_1t == pytest.approx(1e26 / 5.76e23)
     assert (check.gopher_units_text_1t, check.gopher_units_table_1t) == (250.0, 221.3)
+    assert check.flops_text_1t == 1e26
 
 
 def test_anchor_scan_contains_the_gopher_anchor():
@@ -306,3 +320,14 @@ def test_anchor_scan_contains_the_gopher_anchor():
     assert gopher == pytest.approx(a1.table3_check().max_abs_flops_diff_pct / 100)
     with pytest.raises(ValueError, match="exponent"):
         a1.anchor_scan(-0.5)
+
+
+def test_far_share_counts_resamples_beyond_the_distance():
+    from chinchilla_utils.fitting.bootstrap import BootstrapResult
+
+    samples = pd.DataFrame({"a": [0.5, 0.55, 0.7, 0.75, np.nan]})
+    boot = BootstrapResult.from_samples(samples, "replacement", 5, 0.8, "runs")
+    readings = a1.BootstrapReadings(
+        a=0.5, replacement=boot, subsample=boot, points=boot, fraction=0.8, paper_width=0.014
+    )
+    assert readings.far_share_pct == pytest.approx(50.0)  # 2 of the 4 finite values

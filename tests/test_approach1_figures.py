@@ -93,3 +93,23 @@ def test_plot_bootstrap_readings_draws_three_histograms_and_the_paper_band(sweep
     assert any(text.startswith("Table 2: width 0.014") for text in texts)
     with pytest.raises(ValueError, match="Axes"):
         a1f.plot_bootstrap_readings("not an axes", readings, paper)
+
+
+def test_styled_table_formats_by_magnitude():
+    frame = pd.DataFrame(
+        {
+            "name": ["x", "y"],
+            "flops": [3e11, 1e13],
+            "n_params": [9312.0, 416480.0],
+            "a": [0.50818, np.nan],
+            "diff": [0.0693, -0.0125],
+            "flag": [True, False],
+        }
+    )
+    html = a1f.styled_table(frame, percent=["diff"]).to_html()
+    for text in ("3e+11", "1e+13", "9,312", "416,480", "0.508", "+6.9%", "-1.2%"):
+        assert text in html
+    with pytest.raises(ValueError, match="percent"):
+        a1f.styled_table(frame, percent=["missing"])
+    with pytest.raises(ValueError, match="DataFrame"):
+        a1f.styled_table(frame.to_dict())

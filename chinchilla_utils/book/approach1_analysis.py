@@ -40,6 +40,7 @@ from chinchilla_utils.book.training_curves import approach1_curves, horizon_pair
 from chinchilla_utils.constants import GOPHER_FLOPS
 from chinchilla_utils.datasets.paper import (
     experiment_value,
+    kaplan_constant,
     load_table,
     table2_exponents,
     table3_approach1,
@@ -50,6 +51,7 @@ from chinchilla_utils.fitting.errors import FitError
 from chinchilla_utils.laws import PowerLawFrontier
 
 __all__ = [
+    "FAR",
     "READING_COLUMNS",
     "VARIANT_COLUMNS",
     "BootstrapReadings",
@@ -77,7 +79,9 @@ __all__ = [
 ]
 
 #: Columns of :func:`approach1_variants`.
-VARIANT_COLUMNS = ("variant", "a", "b", "n_runs_on_envelope", "flops_min", "failure")
+VARIANT_COLUMNS = ("key", "variant", "a", "b", "n_runs_on_envelope", "flops_min", "failure")
+#: Distance in ``a`` beyond which a resample counts as far from the estimate.
+FAR = 0.1
 #: Columns of :attr:`BootstrapReadings.table`.
 READING_COLUMNS = ("reading", "unit", "draws", "a_p10", "a_p90", "width", "n_failed")
 
@@ -98,8 +102,9 @@ class PaperApproach1:
     smoothing_steps : window of the Gaussian smoothing of the training curves, in steps.
     bootstrap_fraction, n_bootstrap : "80% of the dataset is sampled 100 times" (Table 2).
     a, a_p10, a_p90, b, b_p10, b_p90 : Table 2's exponents and 10th/90th percentiles.
-    params_max : the largest Approach 1 model (parameters).
+    params_min, params_max : the smallest and largest Approach 1 models (parameters).
     tokens_min : the fewest training tokens of the study (tokens).
+    kaplan_a : Kaplan et al. (2020)'s exponent of ``N_opt ∝ C^a``, for comparison.
     """
 
     n_horizons: int
@@ -116,8 +121,10 @@ class PaperApproach1:
     b: float
     b_p10: float
     b_p90: float
+    params_min: float
     params_max: float
     tokens_min: float
+    kaplan_a: float
 
     @property
     def final_fraction_pct(self) -> float:
@@ -131,6 +138,10 @@ class PaperApproach1:
     def a_width(self) -> float:
         """Width of Table 2's 10-90% interval of ``a``."""
         return self.a_p90 - self.a_p10
+
+    @property
+    def params_min_m(self) -> float:
+        return self.params_min / 1e6
 
     @property
     def params_max_b(self) -> float:
@@ -160,8 +171,10 @@ def paper_approach1() -> PaperApproach1:
         bootstrap_fraction=float(experiment_value("bootstrap_data_fraction")),
         n_bootstrap=int(experiment_value("bootstrap_n_resamples")),
         **{name: float(row[name]) for name in ("a", "a_p10", "a_p90", "b", "b_p10", "b_p90")},
+        params_min=float(experiment_value("approach1_params_min")),
         params_max=float(experiment_value("approach1_params_max")),
         tokens_min=float(experiment_value("tokens_min")),
+        kaplan_a=float(kaplan_constant("p_n")),
     )
 
 
@@ -176,6 +189,8 @@ class SweepDesign:
     n_params_min, n_params_max : smallest and largest size (parameters, all counted).
     budget_min, budget_max : smallest and largest budget (FLOPs, 6ND).
     points_per_run : median number of logged training losses a run.
+    val_points_per_run : median number of validation evaluations a run.
+    batch_bytes, seq_len : bytes in one optimizer step's batch, and the context (bytes).
     centre_exponent : slope of log(geometric-mean size at a budget) against log(budget): the
         sizes were placed around ``N = sqrt(C / 660)``, so by design it is close to 0.5.
     centre_tokens_per_param : the ``D / N`` that design centre targets (``660 / 6``).
@@ -197,6 +212,9 @@ class SweepDesign:
     budget_min: float
     budget_max: float
     points_per_run: int
+    val_points_per_run: int
+    batch_bytes: int
+    seq_len: int
     centre_exponent: float
     centre_tokens_per_param: float
     appendix_f_ratio_min: float
@@ -216,19 +234,25 @@ _RUN_COLUMNS = ("run_id", "budget", "seed", "n_params", "n_tokens", "flops_per_t
 
 
 def sweep_design(
-    runs: pd.DataFrame, curves: pd.DataFrame, n_bytes_train: float, paper: PaperApproach1
+    runs: pd.DataFrame,
+    curves: pd.DataFrame,
+    val_curves: pd.DataFrame,
+    n_bytes_train: float,
+    paper: PaperApproach1,
 ) -> SweepDesign:
     """Summarise the sweep's design (see :class:`SweepDesign`).
 
     Parameters
     ----------
     runs : ``load_sweep_runs()``.
-    curves : the logged training points (``load_sweep_curves()``), for the points per run.
+    curves, val_curves : the logged training points and validation evaluations
+        (``load_sweep_curves()``, ``load_sweep_curves(kind="val")``), for the points per run.
     n_bytes_train : bytes in the training split (``load_sweep_meta()["corpus"]``).
     paper : :func:`paper_approach1`, for the scale gap.
     """
-    check_frame("runs", runs, (*_RUN_COLUMNS, "flops_per_token_6n"))
+    check_frame("runs", runs, (*_RUN_COLUMNS, "flops_per_token_6n", "batch_size", "seq_len"))
     check_frame("curves", curves, ("run_id",))
+    check_frame("val_curves", val_curves, ("run_id",))
     n_bytes = float(as_positive("n_bytes_train", n_bytes_train))
     budgets = np.sort(runs["budget"].unique())
     first_seed = runs[runs["seed"] == runs["seed"].min()]
@@ -245,6 +269,9 @@ def sweep_design(
         budget_min=float(budgets.min()),
         budget_max=float(budgets.max()),
         points_per_run=int(curves.groupby("run_id").size().median()),
+        val_points_per_run=int(val_curves.groupby("run_id").size().median()),
+        batch_bytes=int((runs["batch_size"] * runs["seq_len"]).median()),
+        seq_len=int(runs["seq_len"].median()),
         centre_exponent=float(slope),
         centre_tokens_per_param=CENTRE_DIVISOR / 6.0,
         appendix_f_ratio_min=float(ratio.min()),
@@ -405,12 +432,13 @@ def single_schedule_runs(runs: pd.DataFrame) -> list[Any]:
 
 
 # -- Approach 1 under its choices -------------------------------------------------------
-def _variant_row(label: str, table: pd.DataFrame, low: float | None, **fit: Any) -> dict:
+def _variant_row(key: str, label: str, table: pd.DataFrame, low: float | None, **fit: Any) -> dict:
     try:
         result = fit_approach1(table, flops_min=low, **fit)
     except FitError as err:  # a range with no frontier is a row of the table, with its reason
-        return {"variant": label, "flops_min": low, "failure": err.reason}
+        return {"key": key, "variant": label, "flops_min": low, "failure": err.reason}
     return {
+        "key": key,
         "variant": label,
         "a": result.a,
         "b": result.b,
@@ -448,47 +476,43 @@ def approach1_variants(
 
     Returns
     -------
-    DataFrame with columns :data:`VARIANT_COLUMNS`; where a fit fails (no frontier in its
-    range), ``a`` and ``b`` are NaN and ``failure`` holds the reason.
+    DataFrame with columns :data:`VARIANT_COLUMNS` (``key``: ``default``, ``raw``, ``val``,
+    ``appendix_f``, ``non_embedding``, ``final_part``, ``whole``, ``decade_below``); where a fit
+    fails (no frontier in its range), ``a`` and ``b`` are NaN and ``failure`` holds the reason.
     """
     check_frame("runs", runs, ("budget",))
     low = float(runs["budget"].min()) if flops_min is None else float(flops_min)
     fit = {"n_grid": n_grid, "flops_max": flops_max}
     default = approach1_curves(train_curves, runs)
-    other = {
-        "validation loss (8 points a run)": (approach1_curves(val_curves, runs), 1),
-        "Appendix F FLOPs instead of 6ND": (
+    final = approach1_curves(train_curves, runs, start_fraction=1.0 - final_fraction)
+    # key, label, curves, smoothing window, lower end of the fit (None: the whole envelope)
+    specs = [
+        ("default", f"default: training loss, smoothed ({smooth})", default, smooth, low),
+        ("raw", "training loss, not smoothed", default, 1, low),
+        ("val", "validation loss", approach1_curves(val_curves, runs), 1, "end"),
+        (
+            "appendix_f",
+            "Appendix F FLOPs instead of 6ND",
             approach1_curves(train_curves, runs, flop_count="appendix_f"),
             smooth,
+            "end",
         ),
-        "non-embedding parameters (Kaplan)": (
+        (
+            "non_embedding",
+            "non-embedding parameters (Kaplan)",
             approach1_curves(train_curves, runs, count_embeddings=False),
             smooth,
+            "end",
         ),
-    }
-    rows = [
-        _variant_row(
-            f"default: training loss, smoothed ({smooth})", default, low, smooth=smooth, **fit
-        ),
-        _variant_row("training loss, not smoothed", default, low, smooth=1, **fit),
+        ("final_part", f"final {final_fraction:.0%} of every run only", final, smooth, None),
+        ("whole", "whole envelope (from the first step)", default, smooth, None),
+        ("decade_below", "from a decade below the smallest budget", default, smooth, low / 10),
     ]
-    for label, (table, window) in other.items():
-        start = _smallest_end(table) if flops_min is None else low
-        rows.append(_variant_row(label, table, start, smooth=window, **fit))
-    final = approach1_curves(train_curves, runs, start_fraction=1.0 - final_fraction)
-    rows.append(
-        _variant_row(
-            f"final {final_fraction:.0%} of every run only", final, None, smooth=smooth, **fit
-        )
-    )
-    rows.append(
-        _variant_row("whole envelope (from the first step)", default, None, smooth=smooth, **fit)
-    )
-    rows.append(
-        _variant_row(
-            "from a decade below the smallest budget", default, low / 10, smooth=smooth, **fit
-        )
-    )
+    rows = []
+    for key, label, table, window, start in specs:
+        if start == "end":  # the smallest budget in this row's own FLOP count
+            start = _smallest_end(table) if flops_min is None else low
+        rows.append(_variant_row(key, label, table, start, smooth=window, **fit))
     return pd.DataFrame(rows, columns=list(VARIANT_COLUMNS))
 
 
@@ -622,6 +646,13 @@ class BootstrapReadings:
         return self._width(self.points)
 
     @property
+    def far_share_pct(self) -> float:
+        """Percentage of the classic resamples whose ``a`` lies more than :data:`FAR` from the
+        point estimate (the resamples that lost a run holding a stretch of the envelope)."""
+        values = self.replacement.samples["a"].dropna().to_numpy(dtype=float)
+        return float(100.0 * np.mean(np.abs(values - self.a) > FAR))
+
+    @property
     def subsample_vs_replacement(self) -> float:
         """Width of the subsample interval over the classic one (measured)."""
         return self.width_subsample / self.width_replacement
@@ -713,6 +744,7 @@ class Table3Check:
     table : :func:`~chinchilla_utils.book.projections.projection_table` of the anchored frontier.
     n_rows : printed rows.
     params_min_b, params_max_b, anchor_params_b : sizes (billions of parameters).
+    anchor_flops : the Gopher budget of the anchor row (FLOPs).
     max_abs_flops_diff_pct, max_abs_tokens_diff_pct : worst regenerated FLOPs and tokens.
     implied_a : exponent of the line through all printed rows.
     line_max_other_pct : that line's worst FLOPs difference off the anchor row.
@@ -728,6 +760,7 @@ class Table3Check:
     params_min_b: float
     params_max_b: float
     anchor_params_b: float
+    anchor_flops: float
     max_abs_flops_diff_pct: float
     max_abs_tokens_diff_pct: float
     implied_a: float
@@ -754,6 +787,7 @@ def table3_check(gopher_flops: float = GOPHER_FLOPS) -> Table3Check:
         params_min_b=float(regen["params"].min() / 1e9),
         params_max_b=float(regen["params"].max() / 1e9),
         anchor_params_b=float(gopher["params"] / 1e9),
+        anchor_flops=float(gopher["flops_paper"]),
         max_abs_flops_diff_pct=float(100 * regen["flops_rel_diff"].abs().max()),
         max_abs_tokens_diff_pct=float(100 * regen["tokens_rel_diff"].abs().max()),
         implied_a=float(implied.exponent),
@@ -777,6 +811,7 @@ class Section34Check:
     ----------
     table : :func:`~chinchilla_utils.book.projections.section34_comparison`.
     flops_vs_table_175b_pct : the text's FLOPs for 175B against the table's.
+    flops_text_1t : the text's FLOPs for the 1T model.
     gopher_units_text_1t : the text's "over 250x" for the 1T model.
     gopher_units_of_text_1t : the text's own FLOPs for 1T in Gopher units.
     gopher_units_table_1t : Table 3's 1T row in Gopher units.
@@ -784,6 +819,7 @@ class Section34Check:
 
     table: pd.DataFrame = field(repr=False)
     flops_vs_table_175b_pct: float
+    flops_text_1t: float
     gopher_units_text_1t: float
     gopher_units_of_text_1t: float
     gopher_units_table_1t: float
@@ -798,6 +834,7 @@ def section34_check(gopher_flops: float = GOPHER_FLOPS) -> Section34Check:
     return Section34Check(
         table=table,
         flops_vs_table_175b_pct=float(100 * by_size.loc[1.75e11, "flops_text_vs_table"]),
+        flops_text_1t=float(by_size.loc[1e12, "flops_text"]),
         gopher_units_text_1t=float(by_size.loc[1e12, "gopher_units_text"]),
         gopher_units_of_text_1t=float(by_size.loc[1e12, "gopher_units_of_text_flops"]),
         gopher_units_table_1t=float(by_size.loc[1e12, "gopher_units_table"]),

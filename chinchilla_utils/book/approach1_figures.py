@@ -1,9 +1,11 @@
-"""The Approach 1 chapter's figures: curves and envelope, the horizon effect, the frontier fits
-and the bootstrap readings.
+"""The Approach 1 chapter's figures (curves and envelope, the horizon effect, the frontier fits,
+the bootstrap readings) and the style of its tables.
 
-Every function draws on the ``Axes`` it is given (one, or a sequence for multi-panel figures)
-and returns it, so a chapter cell is ``fig, ax = plt.subplots(); plot_...(ax, ...)``. Compute
-and size axes are logarithmic; labels carry units (FLOPs, parameters, bytes, nats per byte).
+Every plotting function draws on the ``Axes`` it is given (one, or a sequence for multi-panel
+figures) and returns it, so a chapter cell is ``fig, ax = plt.subplots(); plot_...(ax, ...)``.
+Compute and size axes are logarithmic; labels carry units (FLOPs, parameters, bytes, nats per
+byte). :func:`styled_table` formats a tidy frame's numbers by magnitude, so that FLOPs, sizes
+and exponents each read naturally without a per-column format in every cell.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from chinchilla_utils.book.plotting import FLOPS_LABEL, PARAMS_LABEL, TOKENS_LAB
 
 __all__ = [
     "LOSS_BYTES_LABEL",
+    "styled_table",
     "plot_bootstrap_readings",
     "plot_envelope",
     "plot_frontier_fits",
@@ -30,6 +33,44 @@ __all__ = [
 ]
 
 LOSS_BYTES_LABEL = "Loss (nats per byte)"
+
+
+def _column_format(values: pd.Series) -> str:
+    """One format for a numeric column: 3 significant digits for large or tiny magnitudes,
+    thousands separators for whole numbers, else 3 decimals."""
+    finite = values[np.isfinite(values)].abs()
+    if finite.empty:
+        return "{:.3f}"
+    if finite.max() >= 1e6 or (finite[finite > 0].min() < 1e-3 if (finite > 0).any() else False):
+        return "{:.3g}"
+    if np.allclose(finite, np.round(finite)):
+        return "{:,.0f}"
+    return "{:.3f}"
+
+
+def styled_table(frame: pd.DataFrame, percent: Sequence[str] = ()) -> Any:
+    """``frame`` as a pandas Styler, numbers formatted by magnitude, index hidden.
+
+    Parameters
+    ----------
+    frame : a tidy DataFrame.
+    percent : columns holding fractions to show as signed percentages (``+6.9%``).
+
+    Returns
+    -------
+    ``pandas.io.formats.style.Styler``; missing values show as blanks.
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise ValueError(f"frame must be a pandas DataFrame, got {type(frame).__name__}")
+    missing = [c for c in percent if c not in frame.columns]
+    if missing:
+        raise ValueError(f"percent names columns {missing} that frame does not have")
+    formats = {
+        column: "{:+.1%}" if column in percent else _column_format(frame[column].astype(float))
+        for column in frame.select_dtypes("number").columns
+        if frame[column].dtype != bool
+    }
+    return frame.style.format(formats, na_rep="").hide(axis="index")
 
 
 def _check_axes(ax: Any, n: int | None = None) -> list[Axes]:
