@@ -63,10 +63,17 @@ _SCHEMAS: dict[str, tuple[str, ...]] = {
     "bigbench_summary": ("quantity", "value", "value_text", "unit", "source", "note"),
     "experiment_design": ("key", "value", "value_text", "unit", "description", "source", "note"),
     "isoflop_budgets": ("budget_index", "flops", "source", "note"),
+    "deepseek2024_constants": (
+        "quantity", "symbol", "value", "value_text", "unit", "description", "source", "note",
+    ),
     "kaplan2020_constants": (
         "quantity", "symbol", "value", "value_text", "unit", "description", "source", "note",
     ),
     "mmlu_summary": ("quantity", "value", "value_text", "unit", "source", "note"),
+    "muennighoff2023_constants": (
+        "variant", "E", "A", "B", "alpha", "beta", "r_d_star", "r_n_star", "log_E", "log_A",
+        "log_B", "source", "note",
+    ),
     "section34_text_claims": (
         "params", "flops", "tokens", "gopher_units", "claim", "source", "note",
     ),
