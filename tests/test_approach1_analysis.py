@@ -179,18 +179,6 @@ def test_final_part_share_rejects_bad_input():
         a1.final_part_share_by_design([1e12, 1e13], 1.0)
 
 
-def test_single_schedule_runs_keeps_each_sizes_longest_first_seed_run():
-    runs = pd.DataFrame(
-        {
-            "run_id": ["a1", "a2", "b1", "a1s1"],
-            "n_params": [10, 10, 20, 10],
-            "seed": [0, 0, 0, 1],
-            "budget": [1e12, 1e13, 1e12, 1e12],
-        }
-    )
-    assert a1.single_schedule_runs(runs) == ["a2", "b1"]
-
-
 def test_n_single_run_points_of_the_shipped_fit(sweep):
     runs, *_ = sweep
     result = laptop_approach1()

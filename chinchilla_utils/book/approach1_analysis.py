@@ -13,7 +13,6 @@ a tidy frame, so that the chapter's cells only call, show and glue:
   schedule effect, and the noise between neighbouring logged points;
 * :func:`final_part_share_by_design`: the share of the envelope that budgets a factor ``r``
   apart allow in the final part of runs, whatever the curves;
-* :func:`single_schedule_runs`: each size's longest run only (one schedule per size);
 * :func:`approach1_variants`: one table of Approach 1 refits under the choices that move it
   (smoothing, which loss, which FLOP count, what N counts, which part of the envelope);
 * :func:`bootstrap_readings`: the two readings of the paper's "80% of the dataset is sampled
@@ -73,7 +72,6 @@ __all__ = [
     "paper_approach1",
     "section34_check",
     "seed_spread",
-    "single_schedule_runs",
     "sweep_design",
     "table3_check",
 ]
@@ -414,21 +412,6 @@ def final_part_share_by_design(budgets: Any, final_fraction: float) -> float:
     widths = np.diff(np.log(values))
     covered = np.minimum(-np.log1p(-part), widths)
     return float(covered.sum() / widths.sum())
-
-
-def single_schedule_runs(runs: pd.DataFrame) -> list[Any]:
-    """Each size's longest run of the first seed: the sweep read as one schedule per size.
-
-    Kaplan et al. trained every size once, on one long schedule, and read intermediate
-    points. This keeps, for every size, only its run with the largest budget (of the first
-    seed, so that no second-seed run ending at a smaller budget slips back in), and every
-    point of that size below that budget is then a mid-schedule point. Returns run ids,
-    smallest size first.
-    """
-    check_frame("runs", runs, ("run_id", "n_params", "seed", "budget"))
-    first = runs[runs["seed"] == runs["seed"].min()]
-    longest = first.sort_values("budget").groupby("n_params").tail(1)
-    return longest.sort_values("n_params")["run_id"].tolist()
 
 
 # -- Approach 1 under its choices -------------------------------------------------------
