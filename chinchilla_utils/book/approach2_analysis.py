@@ -27,13 +27,14 @@ import numpy as np
 import pandas as pd
 
 from chinchilla_utils._validation import check_frame
+from chinchilla_utils.book.approach1_analysis import paper_approach1, sweep_design
 from chinchilla_utils.book.projections import projection_max_rel_diff, projection_table
 from chinchilla_utils.book.sweep_fits import LAPTOP_LOSS, laptop_approach1, laptop_approach2
 from chinchilla_utils.compute.conventions import apply_convention, sweep_counts
 from chinchilla_utils.constants import CHINCHILLA_FLOPS
 from chinchilla_utils.datasets.epoch_ai import load_epoch_points
 from chinchilla_utils.datasets.paper import isoflop_budgets, table2_exponents
-from chinchilla_utils.datasets.sweep import load_sweep_runs
+from chinchilla_utils.datasets.sweep import load_sweep_curves, load_sweep_meta, load_sweep_runs
 from chinchilla_utils.fitting.approach2 import Approach2Result, bootstrap_approach2, fit_approach2
 from chinchilla_utils.fitting.bootstrap import BootstrapResult
 from chinchilla_utils.fitting.budget_resampling import (
@@ -515,9 +516,11 @@ class LaptopApproach2:
     ``a_train_loss`` (final training losses), ``a_non_embedding`` (Kaplan's count of N),
     ``a_lowest_point`` (the lowest run of each budget instead of the vertex),
     ``design_centre_a`` (the geometric mean of the sizes trained at each seed-0 budget: the
-    sizes were placed around ``N = sqrt(C / 660)``) and ``approach1_a`` (Approach 1 on the same
-    sweep). ``flops_ratio_min``/``_max``: the Appendix F count over ``6N`` across the runs.
-    Tokens are bytes.
+    sizes were placed around ``N = sqrt(C / 660)``; from
+    :func:`~chinchilla_utils.book.approach1_analysis.sweep_design`) and ``approach1_a``
+    (Approach 1 on the same sweep; ``approach1_a_paper`` is Table 2's).
+    ``flops_ratio_min``/``_max``: the Appendix F count over ``6N`` across the runs (also from
+    ``sweep_design``). Tokens are bytes.
     """
 
     result: Approach2Result
@@ -539,6 +542,7 @@ class LaptopApproach2:
     design_centre_a: float
     design_shift: float
     approach1_a: float
+    approach1_a_paper: float
     minus_approach1_a: float
     flops_ratio_min: float
     flops_ratio_max: float
@@ -557,11 +561,17 @@ def laptop_approach2_summary(sweep_dir: Any = None) -> LaptopApproach2:
     non_embedding = laptop_approach2(sweep_dir, count_embeddings=False)
     lowest = runs.loc[runs.groupby("budget")[LAPTOP_LOSS].idxmin()]
     lowest_a = fit_power_law(lowest["budget"], lowest["n_params"]).exponent
+    # The design (its centre, the Appendix F ratio) as the Approach 1 chapter summarises it.
+    design = sweep_design(
+        runs,
+        load_sweep_curves(sweep_dir),
+        load_sweep_curves(sweep_dir, kind="val"),
+        load_sweep_meta(sweep_dir)["corpus"]["n_bytes_train"],
+        paper_approach1(),
+    )
     seed0 = runs[runs["seed"] == runs["seed"].min()]
     centre = np.exp(np.log(seed0["n_params"]).groupby(seed0["budget"]).mean())
-    centre_a = fit_power_law(centre.index.to_numpy(float), centre.to_numpy()).exponent
     approach1_a = laptop_approach1(sweep_dir).a
-    ratio = runs["flops_per_token_exact"] / (6 * runs["n_params"])
     per_budget = result.per_budget.drop(columns="message").assign(
         design_centre=centre.reindex(result.per_budget["budget"]).to_numpy()
     )
@@ -582,12 +592,13 @@ def laptop_approach2_summary(sweep_dir: Any = None) -> LaptopApproach2:
         a_non_embedding=non_embedding.a,
         embedding_shift=non_embedding.a - result.a,
         a_lowest_point=lowest_a,
-        design_centre_a=centre_a,
-        design_shift=result.a - centre_a,
+        design_centre_a=design.centre_exponent,
+        design_shift=result.a - design.centre_exponent,
         approach1_a=approach1_a,
+        approach1_a_paper=float(table2_exponents().set_index("approach").loc["approach_1", "a"]),
         minus_approach1_a=result.a - approach1_a,
-        flops_ratio_min=float(ratio.min()),
-        flops_ratio_max=float(ratio.max()),
+        flops_ratio_min=design.appendix_f_ratio_min,
+        flops_ratio_max=design.appendix_f_ratio_max,
         tokens_per_param_min_budget=float(result.frontier.tokens_per_param(budgets.min())),
         tokens_per_param_max=float(result.frontier.tokens_per_param(budgets.max())),
     )
