@@ -32,7 +32,8 @@ The **book layer**, ``book``, holds what only the pages need: ``book.glue`` (the
 and the chapters' parameter check), ``book.plotting`` (figure style and recurring figures),
 ``book.status``, ``book.tables``, ``book.projections`` (Tables 3 and A3 regenerated),
 ``book.flops_tables`` (Tables A4 and A9 recounted), ``book.sweep_fits`` (the laptop sweep
-fitted once for every chapter), ``book.compare``, ``book.training_curves`` and
+fitted once for every chapter), ``book.compare``, ``book.frontier_comparison`` (the
+comparison chapter's bands, forest plot and Kaplan head-to-head), ``book.training_curves`` and
 ``book.evaluations``.
 """
 
