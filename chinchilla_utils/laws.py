@@ -442,3 +442,118 @@ class PowerLawFrontier:
         log_d = np.log10(as_positive("n_tokens", n_tokens))
         log_c = (np.log10(6.0 * self.coefficient) + log_d) / (1.0 - self.exponent)
         return _exp10_checked("n_tokens", log_c, "flops_for_d_opt")
+
+
+# ---------------------------------------------------------------------------------------
+# Gadre et al. (2024): the loss in compute and over-training multiplier
+# ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class OvertrainingLoss:
+    """Gadre et al. (2024)'s law ``L(C, M) = E + (a * M**eta + b * M**-eta) * C**-eta`` (nats).
+
+    S. Y. Gadre et al., *Language models scale reliably with over-training and on downstream
+    tasks*, arXiv:2403.08540. ``C = 6 N D`` is the training compute (FLOPs) and ``M = D / N``
+    the token multiplier (tokens per parameter; 20 is the "Chinchilla-optimal" rule). It is the
+    paper's parametric loss with equal exponents, rewritten: with ``N = sqrt(C / (6 M))`` and
+    ``D = sqrt(C M / 6)``, ``E + A / N**(2 eta) + B / D**(2 eta)`` becomes the form above with
+    ``a = A * 6**eta`` and ``b = B * 6**eta`` (:meth:`as_parametric` goes back). At fixed ``M``
+    the reducible loss is a power law in ``C`` with the same exponent ``eta`` for every ``M``,
+    which is what lets a fit on small runs extrapolate in both compute and over-training.
+
+    Parameters
+    ----------
+    E:
+        Irreducible loss, nats (finite, >= 0).
+    a, b:
+        Scales of the two terms (> 0; nats * FLOPs**eta).
+    eta:
+        The compute exponent (> 0, dimensionless; Gadre et al. fit about 0.05-0.15 on C4 eval).
+    """
+
+    E: float
+    a: float
+    b: float
+    eta: float
+
+    def __post_init__(self) -> None:
+        e = float(as_finite("E", self.E))
+        if e < 0:
+            raise ValueError(f"E must be >= 0 (an irreducible loss in nats), got {self.E!r}")
+        object.__setattr__(self, "E", e)
+        for name in ("a", "b", "eta"):
+            value = as_positive(name, getattr(self, name))
+            if value.ndim != 0:
+                raise ValueError(f"{name} must be a scalar, got {getattr(self, name)!r}")
+            object.__setattr__(self, name, float(value))
+
+    @classmethod
+    def from_theta(cls, theta: Any) -> OvertrainingLoss:
+        """Build from the fit vector ``theta = (log a, log b, log E, eta)`` (natural logs)."""
+        t = as_finite("theta", theta)
+        if t.shape != (4,):
+            raise ValueError(
+                f"theta must have shape (4,) = (log a, log b, log E, eta), got {t.shape}"
+            )
+        log_a, log_b, log_e, eta = t
+        return cls(E=np.exp(log_e), a=np.exp(log_a), b=np.exp(log_b), eta=eta)
+
+    @property
+    def theta(self) -> np.ndarray:
+        """``(log a, log b, log E, eta)``, the fit vector (``log E`` needs E > 0)."""
+        if self.E == 0:
+            raise ValueError("theta needs E > 0 (it holds log E); this law has E = 0")
+        return np.array([np.log(self.a), np.log(self.b), np.log(self.E), self.eta])
+
+    def loss_cm(self, flops: Any, multiplier: Any) -> float | np.ndarray:
+        """Predicted loss in nats at ``flops`` FLOPs and ``multiplier`` tokens per parameter."""
+        c, m = _broadcast(
+            flops=as_positive("flops", flops), multiplier=as_positive("multiplier", multiplier)
+        )
+        reducible = (self.a * m**self.eta + self.b * m**-self.eta) * c**-self.eta
+        return as_scalar_or_array(self.E + reducible)
+
+    def loss(self, n_params: Any, n_tokens: Any) -> float | np.ndarray:
+        """Predicted loss in nats for ``n_params`` trained on ``n_tokens`` (``C = 6ND``, ``M = D/N``)."""
+        n, d = _broadcast(
+            n_params=as_positive("n_params", n_params), n_tokens=as_positive("n_tokens", n_tokens)
+        )
+        return self.loss_cm(6.0 * n * d, d / n)
+
+    @property
+    def optimal_multiplier(self) -> float:
+        """The ``M`` that minimises the loss at every fixed compute: ``(b / a)**(1 / (2 eta))``."""
+        return (self.b / self.a) ** (0.5 / self.eta)
+
+    def as_parametric(self) -> ParametricLoss:
+        """The same law as ``E + A / N**(2 eta) + B / D**(2 eta)`` (``A = a / 6**eta``)."""
+        scale = 6.0**-self.eta
+        return ParametricLoss(
+            E=self.E, A=self.a * scale, B=self.b * scale, alpha=2 * self.eta, beta=2 * self.eta
+        )
+
+    def n_opt(self, flops: Any) -> float | np.ndarray:
+        """Compute-optimal parameter count at ``flops`` FLOPs: ``sqrt(C / (6 M_opt))``."""
+        c = as_positive("flops", flops)
+        return as_scalar_or_array(np.sqrt(c / (6.0 * self.optimal_multiplier)))
+
+    def d_opt(self, flops: Any) -> float | np.ndarray:
+        """Compute-optimal training tokens at ``flops`` FLOPs: ``sqrt(C M_opt / 6)``."""
+        c = as_positive("flops", flops)
+        return as_scalar_or_array(np.sqrt(c * self.optimal_multiplier / 6.0))
+
+    def loss_opt(self, flops: Any) -> float | np.ndarray:
+        """Loss in nats at the compute-optimal multiplier for ``flops`` FLOPs."""
+        return self.loss_cm(flops, self.optimal_multiplier)
+
+    def params(self) -> dict[str, float]:
+        """``E, a, b, eta`` and the compute-optimal multiplier ``M_opt`` as plain floats."""
+        return {
+            "E": self.E,
+            "a": self.a,
+            "b": self.b,
+            "eta": self.eta,
+            "M_opt": self.optimal_multiplier,
+        }
+
+
+__all__ += ["OvertrainingLoss"]
