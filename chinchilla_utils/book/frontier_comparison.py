@@ -8,6 +8,8 @@ Page-specific helpers for the chapter that sets the three approaches side by sid
   (Approaches 1 and 2: :meth:`~chinchilla_utils.laws.PowerLawFrontier.paper`, anchored;
   Approach 3: :meth:`~chinchilla_utils.laws.ParametricLoss.paper`, unrounded, with the rounded
   constants as a named variant). The intro page quotes their allocations too.
+* :func:`epoch_approach2`: the book's Approach 2 on Epoch AI's points, headline or variant
+  (the intro's status table grades Tables 2 and A3 with it too).
 * :func:`compare_frontiers`: those, the book's Approach 2 and 3 refits on Epoch AI's points and
   Kaplan et al.'s frontier in one :class:`ComparedFrontiers`. The headline Approach 2 refit
   leaves out the runs that ``load_epoch_points`` flags as badly under-trained (as the Approach
@@ -37,13 +39,14 @@ import pandas as pd
 
 from chinchilla_utils._validation import as_positive, check_choice, check_frame
 from chinchilla_utils.book.compare import optimal_allocation_table
+from chinchilla_utils.book.errata import kaplan_restatement
 from chinchilla_utils.book.plotting import (
     FLOPS_LABEL,
     merge_close_labels,
     plot_frontiers,
     separate_labels,
 )
-from chinchilla_utils.datasets.paper import experiment_value, kaplan_constant, table2_exponents
+from chinchilla_utils.datasets.paper import experiment_value, table2_exponents
 from chinchilla_utils.fitting.approach2 import Approach2Result, bootstrap_approach2, fit_approach2
 from chinchilla_utils.fitting.approach3 import (
     Approach3Result,
@@ -65,6 +68,7 @@ __all__ = [
     "RefitBootstraps",
     "bootstrap_refits",
     "compare_frontiers",
+    "epoch_approach2",
     "frontier_bands",
     "frontier_spread",
     "growth_per_decade",
@@ -204,6 +208,21 @@ class ComparedFrontiers:
         )
 
 
+def epoch_approach2(points: pd.DataFrame, exclude_outliers: bool = True) -> Approach2Result:
+    """The book's Approach 2 on Epoch AI's points: the headline leaves out the runs
+    ``load_epoch_points`` flags (``exclude_outliers=True``), the variant keeps every run.
+
+    One definition for the comparison chapter and the intro's status table.
+    """
+    check_frame("points", points, _POINT_COLUMNS)
+    if not isinstance(exclude_outliers, bool | np.bool_):
+        raise TypeError(f"exclude_outliers must be True or False, got {exclude_outliers!r}")
+    exclude = "outlier" if exclude_outliers else None
+    return fit_approach2(
+        points, budget="isoflop_budget", exclude=exclude, name=LABELS["approach2_book"]
+    )
+
+
 def compare_frontiers(
     points: pd.DataFrame,
     *,
@@ -227,18 +246,10 @@ def compare_frontiers(
     ValueError, TypeError : bad input; :class:`~chinchilla_utils.fitting.errors.FitError` from a
         refit that fails.
     """
-    check_frame("points", points, _POINT_COLUMNS)
-    if not isinstance(exclude_outliers, bool | np.bool_):
-        raise TypeError(f"exclude_outliers must be True or False, got {exclude_outliers!r}")
     check_choice("kaplan_calibration", kaplan_calibration, KAPLAN_CALIBRATIONS)
+    headline = epoch_approach2(points, exclude_outliers)
+    variant = epoch_approach2(points, not exclude_outliers)
     flagged = points["outlier"].to_numpy(bool)
-    name = LABELS["approach2_book"]
-    headline = fit_approach2(
-        points, budget="isoflop_budget", exclude="outlier" if exclude_outliers else None, name=name
-    )
-    variant = fit_approach2(
-        points, budget="isoflop_budget", exclude=None if exclude_outliers else "outlier", name=name
-    )
     used = points.loc[~flagged] if exclude_outliers else points
     approach3 = fit_approach3(used[["n_params", "n_tokens", "loss"]])
     laws = paper_frontiers()
@@ -636,8 +647,8 @@ def growth_per_decade(laws: Mapping[str, Any]) -> pd.DataFrame:
     rows = {label: (float(law.a), float(law.b)) for label, law in laws.items()}
     table = pd.DataFrame(rows, index=["a", "b"]).T
     table["params_x"], table["tokens_x"] = 10 ** table["a"], 10 ** table["b"]
-    params_x = kaplan_constant("restated_param_growth_per_10x_compute")
-    tokens_x = kaplan_constant("restated_token_growth_per_10x_compute")
+    printed = kaplan_restatement()  # the errata page reads the same restatement
+    params_x, tokens_x = printed.printed_param_growth, printed.printed_token_growth
     restated = [np.log10(params_x), np.log10(tokens_x), params_x, tokens_x]
     table.loc["Kaplan et al., as restated by the paper"] = restated
     return table.rename_axis("frontier")
