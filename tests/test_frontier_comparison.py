@@ -265,7 +265,8 @@ def test_oversize_table_and_spread():
     frontier = PowerLawFrontier.paper("approach_1")
     table = fc.oversize_table(frontier, table1_models())
     assert table.loc["Gopher", "flops_6nd"] == pytest.approx(6 * 280e9 * 300e9)
-    assert table.loc["Gopher", "n_opt"] == pytest.approx(67e9 * (5.04e23 / 5.76e23) ** 0.5)
+    assert table.loc["Gopher", "n_opt_b"] == pytest.approx(67 * (5.04e23 / 5.76e23) ** 0.5)
+    assert table.loc["Gopher", "params_b"] == 280
     assert table.loc["Chinchilla", "params_over_n_opt"] == pytest.approx(1.034, abs=1e-3)
     laws = {"one": PowerLawFrontier(1.0, 0.5), "two": PowerLawFrontier(2.0, 0.5)}
     assert fc.frontier_spread(laws, np.geomspace(1e18, 1e26, 9)) == pytest.approx(2.0)

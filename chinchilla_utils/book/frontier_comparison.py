@@ -2,7 +2,7 @@
 
 Page-specific helpers for the chapter that sets the three approaches side by side
 (``notebooks/05_comparing_approaches``); the generic tables are in
-:mod:`chinchilla_utils.book.compare`, the fits in :mod:`chinchilla_utils.fitting`.
+:mod:`chinchilla_utils.book.compare`, the fits in ``chinchilla_utils.fitting``.
 
 * :func:`paper_frontiers`: the paper's frontiers, each built one way from its printed numbers
   (Approaches 1 and 2: :meth:`~chinchilla_utils.laws.PowerLawFrontier.paper`, anchored;
@@ -133,8 +133,8 @@ def paper_frontiers() -> dict[str, Any]:
     """The paper's frontiers, keyed as in :data:`FRONTIER_KEYS`, each built one way.
 
     Approaches 1 and 2: Table 2's exponent through the 67B row of Table 3 and of Table A3
-    (:meth:`PowerLawFrontier.paper`, ``variant="anchored"``; the least-squares line through all
-    nine rows is the variant ``"table_fit"``). Approach 3: the closed form (Eq. 4) of the
+    (:meth:`~chinchilla_utils.laws.PowerLawFrontier.paper`, ``variant="anchored"``; the
+    least-squares line through all nine rows is the variant ``"table_fit"``). Approach 3: the closed form (Eq. 4) of the
     unrounded constants (``"approach3_paper"``), and of the rounded Eq. 10 constants as the
     named variant (``"approach3_paper_rounded"``).
     """
@@ -448,15 +448,21 @@ def frontier_spread(laws: Mapping[str, Any], flops: Any) -> float:
 def oversize_table(frontier: Any, models: pd.DataFrame) -> pd.DataFrame:
     """Each model's size against a frontier's optimum for its own ``6ND`` compute.
 
-    Returns a DataFrame indexed by ``model``: ``params``, ``flops_6nd`` (FLOPs), ``n_opt``
-    (parameters) and ``params_over_n_opt``.
+    Returns a DataFrame indexed by ``model``: ``params_b`` (billions of parameters),
+    ``flops_6nd`` (FLOPs), ``n_opt_b`` (the frontier's optimum there, billions of parameters)
+    and ``params_over_n_opt``.
     """
     check_frame("models", models, ("model", "params", "tokens"))
     params = as_positive("models.params", models["params"].to_numpy())
     flops = 6 * params * as_positive("models.tokens", models["tokens"].to_numpy())
     n_opt = np.asarray(frontier.n_opt(flops), float)
     return pd.DataFrame(
-        {"params": params, "flops_6nd": flops, "n_opt": n_opt, "params_over_n_opt": params / n_opt},
+        {
+            "params_b": params / 1e9,
+            "flops_6nd": flops,
+            "n_opt_b": n_opt / 1e9,
+            "params_over_n_opt": params / n_opt,
+        },
         index=pd.Index(models["model"], name="model"),
     )
 
@@ -482,9 +488,11 @@ class ExponentEstimate:
 def laptop_approach1_estimate(
     n_resamples: int = 100, rng: np.random.Generator | int | None = None
 ) -> ExponentEstimate:
-    """The book's Approach 1: the laptop sweep's fit (:func:`~chinchilla_utils.book.sweep_fits.
-    laptop_approach1`, the Approach 1 chapter's defaults) with an 80% subsample bootstrap of its
-    runs over the same FLOP range. Byte tokens and tiny models: an exponent, not an allocation.
+    """The book's Approach 1: the laptop sweep's fit, with an 80% subsample bootstrap of its runs.
+
+    The fit is :func:`~chinchilla_utils.book.sweep_fits.laptop_approach1` at the Approach 1
+    chapter's defaults, and the bootstrap covers the same FLOP range. Byte tokens and tiny
+    models: an exponent to compare, not an allocation.
     """
     from chinchilla_utils.book.sweep_fits import laptop_approach1
     from chinchilla_utils.book.training_curves import approach1_curves
@@ -591,7 +599,7 @@ def plot_table2_forest(axes: Sequence[Any], forest: pd.DataFrame) -> Sequence[An
         f"{_APPROACH_NAMES.get(r.approach, r.approach)}: {r.source}" for r in rows.itertuples()
     ]
     for ax in axes:
-        ax.set_yticks(list(y.values()), labels, fontsize=8)
+        ax.set_yticks(list(y.values()), labels, fontsize=9)
         ax.set_ylim(min(y.values()) - 0.6, 0.6)
     axes[1].tick_params(labelleft=False)
     return axes
