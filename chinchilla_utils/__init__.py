@@ -22,6 +22,7 @@ it on their own runs:
 - ``fitting.approach1``: envelope of training curves (Approach 1).
 - ``fitting.approach2``: IsoFLOP parabolas (Approach 2).
 - ``fitting.approach3``: the parametric loss fit (Approach 3), with its scipy reference fitter.
+- ``fitting.diagnostics``: residuals, a Huber likelihood and its tests, frontiers of a law.
 - ``fitting.overtraining``: Gadre et al. (2024)'s law in compute and over-training, fitted.
 - ``heldout``: fit on small runs, predict larger ones, with intervals and their coverage.
 - ``planning.inference``: the inference-aware optimum and its cost variant (Sardana et al.).
@@ -41,8 +42,9 @@ and the chapters' parameter check), ``book.plotting`` (figure style and recurrin
 fitted once for every chapter), ``book.compare``, ``book.frontier_comparison`` (the
 comparison chapter's bands, forest plot and Kaplan head-to-head), ``book.training_curves``,
 ``book.evaluations``, ``book.compute_audit`` (the FLOPs budgeting chapter's tables),
-``book.errata`` (the errata page's arithmetic) and ``book.conventions`` (the approaches under
-each counting convention).
+``book.errata`` (the errata page's arithmetic), ``book.conventions`` (the approaches under
+each counting convention), ``book.approach3_analysis`` and ``book.approach3_figures`` (the
+Approach 3 chapter's tables and figures).
 """
 
 __version__ = "0.2.0"

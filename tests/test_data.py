@@ -131,6 +131,29 @@ def test_missing_data_package_is_a_clear_error(monkeypatch):
         data.load_table("table1_models")
 
 
+def test_besiroglu_estimates_are_their_published_values():
+    table = data.besiroglu_estimates().set_index("quantity")
+    # their printed estimates (standard errors): A 482.01 (124.52), B 2085.43 (1293.28),
+    # E 1.8169 (0.0257), alpha 0.3478 (0.0154), beta 0.3659 (0.0206)
+    expected = {
+        "A": (482.01, 124.52),
+        "B": (2085.43, 1293.28),
+        "E": (1.8169, 0.0257),
+        "alpha": (0.3478, 0.0154),
+        "beta": (0.3659, 0.0206),
+    }
+    for name, (value, error) in expected.items():
+        digits = 2 if value > 100 else 4
+        # the five-decimal printed values agree with the rounded ones to half a last digit
+        assert table.loc[name, "value"] == pytest.approx(value, abs=0.51 * 10**-digits), name
+        assert table.loc[name, "std_error"] == pytest.approx(error, rel=2e-3), name
+    # their test: LR 84.00 on 240 points, p = 1.22e-16 under chi-squared with 5 dof
+    assert table.loc["lr_statistic", "value"] == 84.0
+    assert table.loc["lr_p_value", "value"] == pytest.approx(1.22e-16)
+    assert table.loc["runs_needed_for_table2_width", "value"] > 6e5  # "over 600,000"
+    assert table.loc["lr_statistic", "std_error"] != table.loc["lr_statistic", "std_error"]  # NaN
+
+
 def test_table_a3_flags_its_one_typo_in_a_column():
     """Issue 7 item 2: the typo row is a boolean column, not a word searched for in the notes."""
     table = data.table_a3()

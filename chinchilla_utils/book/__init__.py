@@ -18,6 +18,9 @@ here glue numbers into pages, set the figure style, and build the paper-versus-b
   bootstrap bands, Table 2 as a forest plot, and Kaplan et al. against Chinchilla.
 - :mod:`~chinchilla_utils.book.training_curves`: the laptop sweep's curves for Approach 1.
 - :mod:`~chinchilla_utils.book.evaluations`: Chinchilla against Gopher, task by task.
+- :mod:`~chinchilla_utils.book.approach3_analysis`: the Approach 3 chapter's refits, tests and
+  variants as tables and result objects.
+- :mod:`~chinchilla_utils.book.approach3_figures`: the Approach 3 chapter's figures.
 - :mod:`~chinchilla_utils.book.compute_audit`: the FLOPs budgeting chapter's tables (Appendix F,
   Tables A4 and A9, Gopher's three compute figures, budget plans).
 - :mod:`~chinchilla_utils.book.errata`: the errata page's arithmetic.

@@ -4,7 +4,8 @@ Introduced in Chapter 1 (the paper's claims in numbers) and used in every chapte
 Every CSV in the repository's ``data/`` folder (shipped inside the package as
 ``chinchilla_utils._data``) is a transcription of a table, a figure legend
 or a sentence of Hoffmann et al. (2022), *Training Compute-Optimal Large Language Models*
-(arXiv:2203.15556), plus the Kaplan et al. (2020) constants the paper compares against.
+(arXiv:2203.15556), plus the Kaplan et al. (2020) constants the paper compares against and
+Besiroglu et al. (2024)'s published refit of Approach 3 (``besiroglu2024_approach3``).
 ``data/README.md`` gives each file's source, columns and units, and lists the places where
 the paper contradicts itself; the ``source`` and ``note`` columns of each row say the same
 thing row by row.
@@ -43,6 +44,7 @@ __all__ = [
     "table_a9",
     "isoflop_budgets",
     "approach3_constants",
+    "besiroglu_estimates",
     "kaplan_constants",
     "kaplan_constant",
     "experiment_design",
@@ -57,6 +59,7 @@ _SCHEMAS: dict[str, tuple[str, ...]] = {
     "approach3_constants": (
         "variant", "E", "A", "B", "alpha", "beta", "log_E", "log_A", "log_B", "source", "note",
     ),
+    "besiroglu2024_approach3": ("quantity", "value", "std_error", "unit", "source", "note"),
     "approach3_fit_setup": (
         "key", "value", "value_text", "start", "stop", "step", "description", "source", "note",
     ),
@@ -383,6 +386,19 @@ def approach3_constants() -> pd.DataFrame:
     :meth:`~chinchilla_utils.laws.ParametricLoss.paper_unrounded` for the law itself.
     """
     return load_table("approach3_constants")
+
+
+def besiroglu_estimates() -> pd.DataFrame:
+    """Besiroglu et al. (2024)'s published Approach 3 results on Epoch AI's points.
+
+    Key/value table by ``quantity``: their maximum-likelihood estimates ``E`` (nats), ``A``,
+    ``B``, ``alpha``, ``beta`` with bootstrap standard errors in ``std_error``; the
+    log-likelihoods, likelihood-ratio and Wald statistics of their test of the paper's
+    constants; the number of runs their sample-size argument says Table 2's interval would
+    need; their number of bootstrap resamples. From their repository's analysis notebook at a
+    pinned commit (``source``); ``note`` says how each number was computed.
+    """
+    return load_table("besiroglu2024_approach3")
 
 
 def kaplan_constants() -> pd.DataFrame:
