@@ -41,9 +41,10 @@ and the chapters' parameter check), ``book.plotting`` (figure style and recurrin
 ``book.flops_tables`` (Tables A4 and A9 recounted), ``book.sweep_fits`` (the laptop sweep
 fitted once for every chapter), ``book.compare``, ``book.frontier_comparison`` (the
 comparison chapter's bands, forest plot and Kaplan head-to-head), ``book.training_curves``,
-``book.evaluations``, ``book.compute_audit`` (the FLOPs budgeting chapter's tables),
-``book.errata`` (the errata page's arithmetic), ``book.conventions`` (the approaches under
-each counting convention), ``book.approach3_analysis`` and ``book.approach3_figures`` (the
+``book.approach1_analysis`` and ``book.approach1_figures`` (the Approach 1 chapter's analyses
+and figures), ``book.evaluations``, ``book.compute_audit`` (the FLOPs budgeting chapter's
+tables), ``book.errata`` (the errata page's arithmetic), ``book.conventions`` (the approaches
+under each counting convention), ``book.approach3_analysis`` and ``book.approach3_figures`` (the
 Approach 3 chapter's tables and figures).
 """
 

@@ -27,12 +27,15 @@ def test_approach2_is_the_plain_fit_of_the_final_validation_losses():
     assert sweep_fits.laptop_approach2(count_embeddings=False).a == non_embedding.a
 
 
-def test_approach1_starts_at_the_smallest_budget():
+def test_approach1_starts_at_the_smallest_budget_on_smoothed_curves():
     runs = load_sweep_runs()
     curves = approach1_curves(load_sweep_curves(), runs, count_embeddings=True)
-    expected = fit_approach1(curves, flops_min=float(runs["budget"].min()))
+    low = float(runs["budget"].min())
+    expected = fit_approach1(curves, flops_min=low, smooth=sweep_fits.APPROACH1_SMOOTH)
     result = sweep_fits.laptop_approach1()
     assert result.a == expected.a and result.b == expected.b
+    raw = sweep_fits.laptop_approach1(smooth=1)
+    assert raw.a == fit_approach1(curves, flops_min=low).a and raw.a != result.a
     assert result.flops_min >= runs["budget"].min()
     wider = sweep_fits.laptop_approach1(flops_min=float(runs["budget"].min()) / 10)
     assert wider.flops_min < result.flops_min

@@ -14,6 +14,7 @@ from chinchilla_utils.book.training_curves import (
     envelope_runs,
     fraction_in_final_part,
     horizon_pairs,
+    smooth_curves,
 )
 
 
@@ -162,3 +163,49 @@ def test_horizon_pairs_empty_when_no_size_repeats():
     pairs = horizon_pairs(curves[curves.run_id != "small_long"], runs[keep])
     assert pairs.empty
     assert list(pairs.columns) == list(HORIZON_PAIR_COLUMNS)
+
+
+def test_curves_appendix_f_count_reads_flops_exact():
+    curves = _curves()
+    curves["flops_exact"] = 1.5 * 6 * curves["n_params"] * curves["n_tokens"]
+    table = approach1_curves(curves, _runs(), flop_count="appendix_f")
+    np.testing.assert_allclose(table.flops, 1.5 * 6 * table.n_params * table.n_tokens)
+    # What N counts does not change the Appendix F FLOPs, only the size axis.
+    kaplan = approach1_curves(curves, _runs(), count_embeddings=False, flop_count="appendix_f")
+    np.testing.assert_allclose(kaplan.flops, table.flops)
+    with pytest.raises(ValueError, match="flops_exact"):
+        approach1_curves(_curves(), _runs(), flop_count="appendix_f")
+    with pytest.raises(ValueError, match="flop_count"):
+        approach1_curves(curves, _runs(), flop_count="exact")
+
+
+def test_smooth_curves_is_a_centred_mean_of_log_loss_per_run():
+    curves = pd.DataFrame(
+        {
+            "run_id": ["b"] * 3 + ["a"] * 4,
+            "n_tokens": [3, 1, 2, 1, 2, 3, 4],
+            "loss": np.exp([3.0, 1.0, 2.0, 0.0, 3.0, 0.0, 3.0]),
+        }
+    )
+    smoothed = smooth_curves(curves, 3)
+    assert smoothed.run_id.tolist() == ["a"] * 4 + ["b"] * 3
+    # Run a: (0+3)/2, (0+3+0)/3, (3+0+3)/3, (0+3)/2; run b (sorted 1, 2, 3): 1.5, 2, 2.5.
+    np.testing.assert_allclose(np.log(smoothed.loss), [1.5, 1.0, 2.0, 1.5, 1.5, 2.0, 2.5])
+    np.testing.assert_allclose(
+        smooth_curves(curves, 1).loss.sort_values(), curves.loss.sort_values()
+    )
+    with pytest.raises(TypeError, match="window"):
+        smooth_curves(curves, 2.5)
+
+
+def test_smooth_curves_matches_the_fitters_smoothing():
+    from chinchilla_utils.datasets.sweep import load_sweep_curves, load_sweep_runs
+    from chinchilla_utils.fitting.approach1 import fit_approach1
+
+    runs = load_sweep_runs()
+    table = approach1_curves(load_sweep_curves(), runs)
+    low = float(runs["budget"].min())
+    own = fit_approach1(table, smooth=5, flops_min=low)
+    ours = fit_approach1(smooth_curves(table, 5), flops_min=low)
+    assert own.a == pytest.approx(ours.a, abs=1e-12)
+    pd.testing.assert_series_equal(own.envelope["run_id"], ours.envelope["run_id"])

@@ -1132,6 +1132,7 @@ def laptop_exponents(
     DataFrame indexed by approach with ``a (6ND)``, ``a (exact FLOPs)``, ``a (Table 2)`` and
     ``6ND - Table 2``.
     """
+    from chinchilla_utils.book.sweep_fits import APPROACH1_SMOOTH
     from chinchilla_utils.fitting.approach1 import fit_approach1
 
     check_frame("curves", curves, ("run_id", "flops"))
@@ -1140,7 +1141,9 @@ def laptop_exponents(
         raise ValueError("curves has runs that sweep does not list")
     exact_curves = curves.assign(flops=curves["flops"] * curves["run_id"].map(ratio_of_run))
     smallest = sweep[sweep["budget"] == sweep["budget"].min()]
-    a1_exact = fit_approach1(exact_curves, flops_min=float(smallest["flops_exact"].min())).a
+    # Smoothed as the shared 6ND fit (book.sweep_fits.laptop_approach1), so the two compare.
+    low = float(smallest["flops_exact"].min())
+    a1_exact = fit_approach1(exact_curves, flops_min=low, smooth=APPROACH1_SMOOTH).a
     ratio = fit_power_law(sweep["n_params"].to_numpy(float), sweep["exact_over_6n"].to_numpy(float))
     vertices = approach2_6nd.per_budget[approach2_6nd.per_budget["status"] == "ok"]
     n_opt = vertices["n_opt"].to_numpy(dtype=float)

@@ -491,20 +491,26 @@ def laptop_approach1_estimate(
     """The book's Approach 1: the laptop sweep's fit, with an 80% subsample bootstrap of its runs.
 
     The fit is :func:`~chinchilla_utils.book.sweep_fits.laptop_approach1` at the Approach 1
-    chapter's defaults, and the bootstrap covers the same FLOP range. Byte tokens and tiny
-    models: an exponent to compare, not an allocation.
+    chapter's defaults (curves smoothed over ``APPROACH1_SMOOTH`` logged points), and each
+    resample is fitted alike over the same FLOP range, as that chapter's subsample reading does.
+    Byte tokens and tiny models: an exponent to compare, not an allocation.
     """
-    from chinchilla_utils.book.sweep_fits import laptop_approach1
+    from chinchilla_utils.book.sweep_fits import APPROACH1_SMOOTH, laptop_approach1
     from chinchilla_utils.book.training_curves import approach1_curves
     from chinchilla_utils.datasets.sweep import load_sweep_curves, load_sweep_runs
     from chinchilla_utils.fitting.approach1 import bootstrap_approach1
 
     fit = laptop_approach1()
-    runs = load_sweep_runs()
-    curves = approach1_curves(load_sweep_curves(), runs, count_embeddings=True)
-    # the fit's own range: from the sweep's smallest budget to the envelope's end
-    low = float(runs["budget"].min())
-    boot = bootstrap_approach1(curves, n_resamples=n_resamples, rng=rng, flops_min=low)
+    curves = approach1_curves(load_sweep_curves(), load_sweep_runs(), count_embeddings=True)
+    # resamples fitted as the fit was: its FLOP range, its smoothing (the Approach 1 chapter's)
+    boot = bootstrap_approach1(
+        curves,
+        n_resamples=n_resamples,
+        rng=rng,
+        smooth=APPROACH1_SMOOTH,
+        flops_min=fit.flops_min,
+        flops_max=fit.flops_max,
+    )
     return ExponentEstimate("approach_1", "book (laptop sweep)", fit.a, fit.b, boot)
 
 

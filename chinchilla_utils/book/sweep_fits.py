@@ -11,6 +11,7 @@ The settings are the chapters' defaults, and each chapter passes its own paramet
 so a papermill run with other settings fits those instead:
 
 * :func:`laptop_approach1`: the training curves (``book.training_curves.approach1_curves``),
+  smoothed over :data:`APPROACH1_SMOOTH` logged points as the paper smooths its curves, on
   the paper's 1,500-point grid, fitted from the sweep's smallest budget to the envelope's end;
 * :func:`laptop_approach2`: the final validation losses at the four budgets;
 * :func:`laptop_approach3`: the paper's recipe (Huber ``delta`` 1e-3) on the final validation
@@ -36,6 +37,7 @@ from chinchilla_utils.fitting.approach2 import Approach2Result, fit_approach2
 from chinchilla_utils.fitting.approach3 import Approach3Result, fit_approach3, subsample_grid
 
 __all__ = [
+    "APPROACH1_SMOOTH",
     "APPROACH3_N_STARTS",
     "APPROACH3_SEED",
     "LAPTOP_LOSS",
@@ -46,6 +48,12 @@ __all__ = [
     "laptop_fits",
 ]
 
+#: Logged points in the centred moving average applied to every training curve before the
+#: envelope (``fit_approach1(smooth=...)``). The paper smooths its curves (a Gaussian over 10
+#: steps, Appendix D.1); the sweep's logged points are means over about 1/200 of a run each but
+#: of few bytes, so neighbours still differ by noise of about 1.5% of the loss. Five points
+#: (2.5% of a run) remove most of it; 3 to 9 give the same exponent within 0.002.
+APPROACH1_SMOOTH = 5
 #: The sweep's column of final losses that Approaches 2 and 3 fit (nats per byte).
 LAPTOP_LOSS = "final_val_loss"
 #: Starting points of the Approach 3 fit (of the paper's 4,500; all 4,500 in a full run).
@@ -75,6 +83,7 @@ def laptop_approach1(
     n_grid: int = N_GRID,
     flops_min: float | None = None,
     flops_max: float | None = None,
+    smooth: int = APPROACH1_SMOOTH,
 ) -> Approach1Result:
     """Approach 1 on the sweep's training curves (cached per setting).
 
@@ -87,8 +96,9 @@ def laptop_approach1(
     flops_min, flops_max : the fitted FLOP range; ``flops_min=None`` starts at the sweep's
         smallest budget (below it the envelope is only the runs' early, unconverged parts),
         ``flops_max=None`` runs to the envelope's end.
+    smooth : logged points in the moving average of each curve (1: no smoothing).
     """
-    return _approach1(_key(sweep_dir), bool(count_embeddings), n_grid, flops_min, flops_max)
+    return _approach1(_key(sweep_dir), bool(count_embeddings), n_grid, flops_min, flops_max, smooth)
 
 
 @functools.cache
@@ -98,11 +108,12 @@ def _approach1(
     n_grid: int,
     flops_min: float | None,
     flops_max: float | None,
+    smooth: int,
 ) -> Approach1Result:
     runs = load_sweep_runs(sweep_dir)
     curves = approach1_curves(load_sweep_curves(sweep_dir), runs, count_embeddings)
     low = float(runs["budget"].min()) if flops_min is None else flops_min
-    return fit_approach1(curves, n_grid=n_grid, flops_min=low, flops_max=flops_max)
+    return fit_approach1(curves, n_grid=n_grid, flops_min=low, flops_max=flops_max, smooth=smooth)
 
 
 def laptop_approach2(

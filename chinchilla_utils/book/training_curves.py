@@ -7,8 +7,11 @@ result back in the terms of the paper's Section 3.1:
 
 * :func:`approach1_curves`: the input table, counting all parameters (the paper's convention,
   ``count_embeddings=True``) or only the non-embedding ones with ``C = 6 N D`` recomputed from
-  that count (Kaplan et al. 2020's convention); optionally dropping the early part of every
-  run;
+  that count (Kaplan et al. 2020's convention), with FLOPs counted as ``6 N D`` or by the
+  paper's Appendix F (``flop_count``); optionally dropping the early part of every run;
+* :func:`smooth_curves`: every run's loss smoothed exactly as
+  :func:`~chinchilla_utils.fitting.approach1.fit_approach1` smooths it (``smooth=``), for
+  figures and for the horizon comparison below;
 * :func:`envelope_runs`: which runs form the envelope, over which FLOPs and tokens, and how far
   through their own training they were there (the paper's footnote 4: every selected point lies
   in the final 15% of its run);
@@ -25,17 +28,30 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from chinchilla_utils._validation import as_finite, check_frame
+from chinchilla_utils._validation import (
+    as_finite,
+    as_positive,
+    check_choice,
+    check_count,
+    check_frame,
+)
 
 __all__ = [
     "APPROACH1_CURVE_COLUMNS",
     "ENVELOPE_RUN_COLUMNS",
+    "FLOP_COUNTS",
     "HORIZON_PAIR_COLUMNS",
     "approach1_curves",
     "envelope_runs",
     "fraction_in_final_part",
     "horizon_pairs",
+    "smooth_curves",
 ]
+
+#: How the ``flops`` column of :func:`approach1_curves` is counted: ``"6nd"`` (6 N D with the
+#: chosen N, the paper's budgets) or ``"appendix_f"`` (the curves' ``flops_exact``: the paper's
+#: Appendix F applied to each shape, 1.3 to 1.8 times 6N per token at the sweep's sizes).
+FLOP_COUNTS = ("6nd", "appendix_f")
 
 #: Columns of :func:`approach1_curves`.
 APPROACH1_CURVE_COLUMNS = (
@@ -86,6 +102,7 @@ def approach1_curves(
     runs: pd.DataFrame,
     count_embeddings: bool = True,
     start_fraction: float = 0.0,
+    flop_count: str = "6nd",
 ) -> pd.DataFrame:
     """The sweep's logged training losses as the long table Approach 1 fits.
 
@@ -103,6 +120,9 @@ def approach1_curves(
     start_fraction : keep only the points at or after this fraction of each run's horizon
         (0 keeps everything; 0.85 keeps the final 15%, where the paper's footnote 4 says all
         its selected points lie). In [0, 1).
+    flop_count : ``"6nd"`` (default): ``flops = 6 n_params n_tokens``; ``"appendix_f"``: the
+        curves' ``flops_exact`` column (FLOPs by the paper's Appendix F, which does not depend
+        on what N counts), so only the FLOP axis changes.
 
     Returns
     -------
@@ -111,6 +131,9 @@ def approach1_curves(
     """
     check_frame("curves", curves, _CURVE_REQUIRED)
     check_frame("runs", runs, _RUN_REQUIRED)
+    check_choice("flop_count", flop_count, FLOP_COUNTS)
+    if flop_count == "appendix_f":
+        check_frame("curves", curves, ("flops_exact",))
     if not isinstance(count_embeddings, (bool, np.bool_)):
         raise ValueError(f"count_embeddings must be True or False, got {count_embeddings!r}")
     start = float(as_finite("start_fraction", start_fraction))
@@ -140,7 +163,11 @@ def approach1_curves(
             "n_params": n_params,
             "n_tokens": n_tokens,
             # 6ND with the chosen N: the FLOP axis moves with the counting convention.
-            "flops": 6.0 * n_params * n_tokens,
+            "flops": (
+                6.0 * n_params * n_tokens
+                if flop_count == "6nd"
+                else as_positive("flops_exact", curves["flops_exact"].to_numpy(dtype=float))
+            ),
             "loss": curves["loss"].to_numpy(dtype=float),
             "run_fraction": n_tokens / horizon,
         }
@@ -283,3 +310,34 @@ def horizon_pairs(curves: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
                     }
                 )
     return pd.DataFrame(rows, columns=list(HORIZON_PAIR_COLUMNS))
+
+
+def smooth_curves(curves: pd.DataFrame, window: int) -> pd.DataFrame:
+    """Every run's loss smoothed as ``fit_approach1(..., smooth=window)`` smooths it.
+
+    A centred moving average of the log loss over ``window`` logged points of the same run
+    (in token order; shorter at the ends of the run, where fewer points exist), then
+    exponentiated. The paper smooths its training curves before taking the envelope; the
+    sweep's logged points are block averages over few bytes, so neighbours differ by noise
+    of about 1.5% of the loss, and the envelope's minimum would otherwise pick lucky dips.
+
+    Parameters
+    ----------
+    curves : one row per logged point with ``run_id``, ``n_tokens`` and ``loss`` (nats).
+    window : points in the moving average (>= 1; 1 returns the curves unchanged).
+
+    Returns
+    -------
+    A copy of ``curves`` sorted by run and tokens, with ``loss`` smoothed (nats).
+    """
+    check_frame("curves", curves, ("run_id", "n_tokens", "loss"))
+    window = check_count("window", window, minimum=1)
+    table = curves.sort_values(["run_id", "n_tokens"]).reset_index(drop=True)
+    log_loss = np.log(as_positive("loss", table["loss"].to_numpy(dtype=float)))
+    smoothed = (
+        pd.Series(log_loss)
+        .groupby(table["run_id"].to_numpy(), sort=False)
+        .transform(lambda run: run.rolling(window, center=True, min_periods=1).mean())
+    )
+    table["loss"] = np.exp(smoothed.to_numpy())
+    return table
