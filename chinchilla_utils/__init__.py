@@ -40,7 +40,8 @@ The **book layer**, ``book``, holds what only the pages need: ``book.glue`` (the
 and the chapters' parameter check), ``book.plotting`` (figure style and recurring figures),
 ``book.status``, ``book.tables``, ``book.projections`` (Tables 3 and A3 regenerated),
 ``book.flops_tables`` (Tables A4 and A9 recounted), ``book.sweep_fits`` (the laptop sweep
-fitted once for every chapter), ``book.compare``, ``book.training_curves``,
+fitted once for every chapter), ``book.compare``, ``book.frontier_comparison`` (the
+comparison chapter's bands, forest plot and Kaplan head-to-head), ``book.training_curves``,
 ``book.approach1_analysis`` and ``book.approach1_figures`` (the Approach 1 chapter's analyses
 and figures), ``book.approach2_analysis`` (the Approach 2 chapter's tables and figures),
 ``book.evaluations``, ``book.compute_audit`` (the FLOPs budgeting chapter's tables),

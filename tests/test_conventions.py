@@ -295,3 +295,19 @@ def test_exponents_by_convention_table(runs):
         exponents_by_convention(frame, ["paper"], approaches=("approach_4",))
     with pytest.raises(ValueError, match="curves"):
         exponents_by_convention(frame, ["paper"], approaches=("approach_1",))
+
+
+def test_paper_convention_reproduces_the_chapters_approach1(runs):
+    """Under the paper convention, chapter 8's Approach 1 is exactly the shared laptop fit the
+    Approach 1 chapter reports (curves smoothed alike)."""
+    from chinchilla_utils.book.conventions import exponents_by_convention
+    from chinchilla_utils.book.sweep_fits import laptop_approach1
+
+    curves = approach1_curves(load_sweep_curves(), runs, count_embeddings=True)
+    merged = curves.merge(runs[["run_id", *COUNT_COLUMNS]], on="run_id")
+    fits = exponents_by_convention(
+        runs, ["paper"], curves=merged, approaches=["approach_1"], n_bootstrap=2
+    )
+    chapter = laptop_approach1()
+    assert fits.fits[("paper", "approach_1")].a == chapter.a
+    assert fits.fits[("paper", "approach_1")].b == chapter.b

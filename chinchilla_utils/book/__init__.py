@@ -14,6 +14,8 @@ here glue numbers into pages, set the figure style, and build the paper-versus-b
 - :mod:`~chinchilla_utils.book.sweep_fits`: the laptop sweep fitted by the three approaches,
   once per process, for chapters 2-4.
 - :mod:`~chinchilla_utils.book.compare`: the approaches' exponents and allocations side by side.
+- :mod:`~chinchilla_utils.book.frontier_comparison`: the comparison chapter's frontiers with
+  bootstrap bands, Table 2 as a forest plot, and Kaplan et al. against Chinchilla.
 - :mod:`~chinchilla_utils.book.training_curves`: the laptop sweep's curves for Approach 1.
 - :mod:`~chinchilla_utils.book.evaluations`: Chinchilla against Gopher, task by task.
 - :mod:`~chinchilla_utils.book.approach3_analysis`: the Approach 3 chapter's refits, tests and

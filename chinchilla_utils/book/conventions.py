@@ -21,6 +21,7 @@ from ..compute.conventions import apply_convention, get_convention
 from ..fitting.approach1 import bootstrap_approach1, fit_approach1
 from ..fitting.approach2 import bootstrap_approach2, fit_approach2
 from ..fitting.approach3 import bootstrap_approach3, fit_approach3
+from .sweep_fits import APPROACH1_SMOOTH
 
 __all__ = ["APPROACHES", "ConventionFits", "approach1_by_plan", "exponents_by_convention"]
 
@@ -115,10 +116,11 @@ def exponents_by_convention(
                     raise ValueError("approach_1 needs curves (the logged training points)")
                 flops_min = float(frame[budget_col].min())
                 points = apply_convention(curves, conv)
-                fit = fit_approach1(points, flops_min=flops_min)
-                boot = bootstrap_approach1(
-                    points, n_resamples=n_bootstrap, rng=rng, flops_min=flops_min
-                )
+                # Smoothed as the other chapters' Approach 1 fits (book.sweep_fits), so that the
+                # paper convention reproduces their numbers exactly.
+                window = {"flops_min": flops_min, "smooth": APPROACH1_SMOOTH}
+                fit = fit_approach1(points, **window)
+                boot = bootstrap_approach1(points, n_resamples=n_bootstrap, rng=rng, **window)
                 rows.append(_row(conv.name, approach, fit, boot, fit.n_envelope_points))
             elif approach == "approach_2":
                 columns = {"budget": budget_col, "loss": loss_col, "exclude": exclude_col}
@@ -165,7 +167,11 @@ def approach1_by_plan(
     for convention in conventions:
         conv = get_convention(convention)
         budgets = apply_convention(runs, conv)[budget_col]
-        window = {"flops_min": float(budgets.min()), "flops_max": float(budgets.max())}
+        window = {
+            "flops_min": float(budgets.min()),
+            "flops_max": float(budgets.max()),
+            "smooth": APPROACH1_SMOOTH,
+        }
         for plan, curves in curves_by_plan.items():
             points = apply_convention(curves, conv)
             fit = fit_approach1(points, **window)
