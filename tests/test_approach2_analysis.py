@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from chinchilla_utils.book import approach2_analysis as a2
+from chinchilla_utils.book.frontier_comparison import epoch_approach2
 from chinchilla_utils.datasets.epoch_ai import load_epoch_points
 from chinchilla_utils.datasets.paper import isoflop_budgets
 from chinchilla_utils.laws import ParametricLoss, PowerLawFrontier
@@ -52,7 +53,7 @@ def test_headline_is_the_fit_without_flagged_runs(points):
 
 
 def test_chinchilla_projection_uses_both_paper_constructions(points):
-    result = a2.fit_epoch_points(points)
+    result = epoch_approach2(points)
     projection = a2.chinchilla_projection(result)
     anchored = PowerLawFrontier.paper("approach_2")
     assert projection.n_opt_chinchilla_paper_b == pytest.approx(62.04, rel=1e-3)

@@ -11,8 +11,9 @@ Approach 2 column (:func:`table_a3_check`) and the laptop sweep stated with its 
 
 The book's **headline** Approach 2 fit on Epoch AI's points leaves out the runs that
 :func:`~chinchilla_utils.datasets.epoch_ai.load_epoch_points` flags as badly under-trained
-(``HEADLINE_EXCLUDE``), as the comparison chapter does; the fit with every run is the named
-variant ``"all runs"``.
+(``HEADLINE_EXCLUDE``); the fit with every run is the named variant ``"all runs"``. Both come
+from :func:`~chinchilla_utils.book.frontier_comparison.epoch_approach2`, the one definition
+the comparison chapter and the status table use too.
 
 Units: sizes in parameters, budgets in FLOPs, losses in nats, distances in dex.
 """
@@ -28,6 +29,7 @@ import pandas as pd
 
 from chinchilla_utils._validation import check_frame
 from chinchilla_utils.book.approach1_analysis import paper_approach1, sweep_design
+from chinchilla_utils.book.frontier_comparison import epoch_approach2
 from chinchilla_utils.book.projections import projection_max_rel_diff, projection_table
 from chinchilla_utils.book.sweep_fits import LAPTOP_LOSS, laptop_approach1, laptop_approach2
 from chinchilla_utils.compute.conventions import apply_convention, sweep_counts
@@ -58,7 +60,6 @@ __all__ = [
     "budget_assignment",
     "chinchilla_projection",
     "design_offset_study",
-    "fit_epoch_points",
     "laptop_approach2_summary",
     "outlier_variants",
     "plot_bootstrap_readings",
@@ -72,13 +73,6 @@ __all__ = [
 #: The column whose flagged runs the headline fit leaves out (None: every run).
 HEADLINE_EXCLUDE = "outlier"
 BUDGET = "isoflop_budget"
-
-
-def fit_epoch_points(points: pd.DataFrame, exclude_outliers: bool = True) -> Approach2Result:
-    """Approach 2 on Epoch AI's points: the headline (flagged runs out) or every run."""
-    name = "Approach 2 (book)" if exclude_outliers else "Approach 2 (book, all runs)"
-    exclude = HEADLINE_EXCLUDE if exclude_outliers else None
-    return fit_approach2(points, budget=BUDGET, exclude=exclude, name=name)
 
 
 # --- the budgets -----------------------------------------------------------------------------
@@ -197,7 +191,7 @@ def outlier_variants(points: pd.DataFrame) -> OutlierVariants:
     if len(on_budget) != 1:
         raise ValueError(f"flagged runs lie on {len(on_budget)} budgets, expected exactly 1")
     outlier_budget = float(on_budget[0])
-    headline, all_runs = fit_epoch_points(points), fit_epoch_points(points, False)
+    headline, all_runs = epoch_approach2(points), epoch_approach2(points, False)
     at = {
         label: res.per_budget.set_index("budget").loc[outlier_budget]
         for label, res in (("with", all_runs), ("without", headline))
@@ -429,7 +423,7 @@ def tolerance_sensitivity(
     rows = []
     for tolerance in tolerances:
         points = load_epoch_points(budget_tolerance_dex=tolerance)
-        res = fit_epoch_points(points, exclude_outliers)
+        res = epoch_approach2(points, exclude_outliers)
         assigned = int(points[BUDGET].notna().sum())
         rows.append((tolerance, assigned, res.n_budgets_ok, res.n_budgets_refused, res.a, res.b))
     columns = ["tolerance_dex", "runs_assigned", "budgets_ok", "budgets_refused", "a", "b"]
