@@ -12,6 +12,10 @@ BIN := $(VENV)/bin
 TORCH_SPEC ?= torch==2.13.0
 PYTEST_ARGS ?=
 JOBS ?= 2
+# make test shares the tests between TEST_JOBS pytest-xdist workers: a chapter's papermill runs,
+# and a module's tests, stay on one worker (tests/xdist_units.py); TEST_JOBS=0: one process.
+TEST_JOBS ?= 2
+PYTEST_XDIST = -n $(TEST_JOBS) --dist loadscope --no-loadscope-reorder
 
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
@@ -26,7 +30,7 @@ NBSTRIPOUT_KEYS = metadata.papermill cell.metadata.papermill cell.metadata.execu
 
 help:
 	@echo "make book    build the site strictly into _build/html (creates .venv)"
-	@echo "make test    run every test: unit, notebooks (papermill), site (chromium)"
+	@echo "make test    run every test: unit, notebooks (papermill), site (chromium); 2 workers"
 	@echo "make test-fast  unit tests only (no notebook runs, no site build)"
 	@echo "make sweep   run the laptop training sweep (installs $(TORCH_SPEC))"
 	@echo "make bench   Approach 3 benchmark vs peer code (minutes; BENCH_ARGS=... to pass options)"
@@ -65,7 +69,7 @@ book: $(VENV)/.stamp-book
 
 # The sweep tests need torch: install the pinned CPU build before the extras.
 test: $(VENV)/.stamp-torch $(VENV)/.stamp-sweep $(VENV)/.stamp-dev
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 test-fast: $(VENV)/.stamp-dev
 	$(BIN)/python -m pytest -m "not notebooks and not site and not sweep and not wheel" $(PYTEST_ARGS)
