@@ -64,11 +64,16 @@ $(VENV)/.stamp-sweep: pyproject.toml constraints.txt $(VENV)/.stamp-torch
 	$(PIP_INSTALL) -e ".[sweep]"
 	touch $@
 
+# ray for the sweep's Ray backend (--backend ray) and its tests; not needed to train locally.
+$(VENV)/.stamp-cluster: pyproject.toml constraints.txt $(VENV)/.stamp-sweep
+	$(PIP_INSTALL) -e ".[sweep,cluster]"
+	touch $@
+
 book: $(VENV)/.stamp-book
 	$(BOOK_BUILD)
 
-# The sweep tests need torch: install the pinned CPU build before the extras.
-test: $(VENV)/.stamp-torch $(VENV)/.stamp-sweep $(VENV)/.stamp-dev
+# The sweep tests need torch (the pinned CPU build first) and ray (the Ray backend's tests).
+test: $(VENV)/.stamp-torch $(VENV)/.stamp-sweep $(VENV)/.stamp-cluster $(VENV)/.stamp-dev
 	$(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 test-fast: $(VENV)/.stamp-dev

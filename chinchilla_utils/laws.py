@@ -18,12 +18,49 @@ from typing import Any
 
 import numpy as np
 
-from chinchilla_utils._validation import as_finite, as_positive, as_scalar_or_array, check_choice
+from chinchilla_utils._validation import (
+    as_finite,
+    as_positive,
+    as_scalar,
+    as_scalar_or_array,
+    check_choice,
+)
 
-__all__ = ["ParametricLoss", "PowerLawFrontier", "KAPLAN_CALIBRATIONS"]
+__all__ = [
+    "KAPLAN_CALIBRATIONS",
+    "PAPER_CONSTANTS",
+    "PAPER_FRONTIERS",
+    "PAPER_FRONTIER_VARIANTS",
+    "ParametricLoss",
+    "PowerLawFrontier",
+]
 
 #: Names accepted by :meth:`PowerLawFrontier.kaplan2020`.
 KAPLAN_CALIBRATIONS = ("kaplan_table6", "hoffmann_1e21")
+#: Variants accepted by :meth:`ParametricLoss.paper`.
+PAPER_CONSTANTS = ("unrounded", "rounded")
+#: Approaches accepted by :meth:`PowerLawFrontier.paper` (Approach 3 is ParametricLoss.paper).
+PAPER_FRONTIERS = ("approach_1", "approach_2")
+#: Constructions accepted by :meth:`PowerLawFrontier.paper`; the first is the book's.
+PAPER_FRONTIER_VARIANTS = ("anchored", "table_fit")
+
+
+def _exp10_checked(name: str, log10_value: np.ndarray, what: str) -> float | np.ndarray:
+    """``10**log10_value``, refusing results beyond float range instead of returning inf or 0.
+
+    The frontiers' quantities are products of large powers (``N_opt**2`` overflows long
+    before ``D_opt / N_opt`` does), so they are computed as logarithms and exponentiated once.
+    """
+    with np.errstate(over="ignore", under="ignore"):
+        value = np.power(10.0, log10_value)
+    bad = ~np.isfinite(value) | (value == 0)
+    if np.any(bad):
+        worst = float(np.ravel(log10_value)[np.argmax(np.ravel(bad))])
+        raise ValueError(
+            f"{what} overflows a float at this {name} (the result would be 10^{worst:.4g}, "
+            "outside 1e-308 to 1.8e308); pass a smaller or larger value within range"
+        )
+    return as_scalar_or_array(value)
 
 
 def _broadcast(**arrays: np.ndarray) -> list[np.ndarray]:
@@ -67,16 +104,13 @@ class ParametricLoss:
     beta: float
 
     def __post_init__(self) -> None:
-        e = float(as_finite("E", self.E))
+        e = as_scalar("E", self.E)
         if e < 0:
             raise ValueError(f"E must be >= 0 (an irreducible loss in nats), got {self.E!r}")
         # frozen: write the validated floats through object.__setattr__
         object.__setattr__(self, "E", e)
         for name in ("A", "B", "alpha", "beta"):
-            value = as_positive(name, getattr(self, name))
-            if value.ndim != 0:
-                raise ValueError(f"{name} must be a scalar, got {getattr(self, name)!r}")
-            object.__setattr__(self, name, float(value))
+            object.__setattr__(self, name, as_scalar(name, getattr(self, name), positive=True))
 
     # -- constructors -------------------------------------------------------------------
     @classmethod
@@ -91,6 +125,18 @@ class ParametricLoss:
             )
         r = row.iloc[0]
         return cls(E=r["E"], A=r["A"], B=r["B"], alpha=r["alpha"], beta=r["beta"])
+
+    @classmethod
+    def paper(cls, variant: str = "unrounded") -> ParametricLoss:
+        """The paper's Approach 3 law (Eq. 10): ``"unrounded"`` (default) or ``"rounded"``.
+
+        The unrounded constants (:meth:`paper_unrounded`) are the ones that reproduce the
+        paper's own numbers (the Figure 4 caption's 40B at Gopher's budget); the printed,
+        rounded ones (:meth:`paper_rounded`) give about 32B there. Beside
+        :meth:`PowerLawFrontier.paper` for Approaches 1 and 2.
+        """
+        check_choice("variant", variant, PAPER_CONSTANTS)
+        return cls.paper_unrounded() if variant == "unrounded" else cls.paper_rounded()
 
     @classmethod
     def paper_rounded(cls) -> ParametricLoss:
@@ -182,13 +228,15 @@ class ParametricLoss:
 
         The inverse of :meth:`n_opt`; Tables 3 and A3 list it for 400M ... 10T parameters.
         """
-        n = as_positive("n_params", n_params)
-        return as_scalar_or_array(6.0 * (n / self.G) ** (1.0 / self.a))
+        log_n = np.log10(as_positive("n_params", n_params))
+        log_c = np.log10(6.0) + (log_n - np.log10(self.G)) / self.a
+        return _exp10_checked("n_params", log_c, "flops_for_n_opt")
 
     def flops_for_d_opt(self, n_tokens: Any) -> float | np.ndarray:
         """Budget in FLOPs at which ``n_tokens`` is the optimal data size: ``6 * (D*G)**(1/b)``."""
-        d = as_positive("n_tokens", n_tokens)
-        return as_scalar_or_array(6.0 * (d * self.G) ** (1.0 / self.b))
+        log_d = np.log10(as_positive("n_tokens", n_tokens))
+        log_c = np.log10(6.0) + (log_d + np.log10(self.G)) / self.b
+        return _exp10_checked("n_tokens", log_c, "flops_for_d_opt")
 
     def params(self) -> dict[str, float]:
         """``E, A, B, alpha, beta`` and the frontier exponents ``a, b`` as plain floats."""
@@ -219,7 +267,8 @@ class PowerLawFrontier:
     coefficient:
         ``k`` in params per FLOPs**exponent (> 0).
     exponent:
-        ``a`` (> 0, dimensionless; the paper's values are 0.46-0.73).
+        ``a``, in (0, 1) (dimensionless; the values in the paper are 0.46-0.73). At ``a >= 1``
+        the optimal token count would not grow with compute, so it is refused.
     name:
         A label for legends and tables.
     """
@@ -230,10 +279,13 @@ class PowerLawFrontier:
 
     def __post_init__(self) -> None:
         for field in ("coefficient", "exponent"):
-            value = as_positive(field, getattr(self, field))
-            if value.ndim != 0:
-                raise ValueError(f"{field} must be a scalar, got {getattr(self, field)!r}")
-            object.__setattr__(self, field, float(value))
+            object.__setattr__(self, field, as_scalar(field, getattr(self, field), positive=True))
+        if self.exponent >= 1:
+            raise ValueError(
+                f"exponent must lie in (0, 1), got {self.exponent!r}: with N_opt ∝ C^a and "
+                "a >= 1, D_opt = C / (6 N_opt) would not grow with compute; check that the fit "
+                "was of N_opt against training FLOPs"
+            )
         if not isinstance(self.name, str):
             raise ValueError(f"name must be a string, got {self.name!r}")
 
@@ -243,13 +295,73 @@ class PowerLawFrontier:
     ) -> PowerLawFrontier:
         """The frontier with slope ``exponent`` that passes through ``(flops, n_params)``.
 
-        E.g. Approach 1 anchored on Table 3's Gopher row:
-        ``PowerLawFrontier.from_anchor(6.7e10, 5.76e23, 0.50, "Approach 1")``.
+        E.g. Approach 1 anchored on Table 3's Gopher row,
+        ``PowerLawFrontier.from_anchor(6.7e10, 5.76e23, 0.50, "Approach 1")``, which is what
+        :meth:`paper` builds from the shipped tables.
         """
         n = float(as_positive("n_params", n_params))
         c = float(as_positive("flops", flops))
         a = float(as_positive("exponent", exponent))
         return cls(coefficient=n / c**a, exponent=a, name=name)
+
+    @classmethod
+    def paper(cls, approach: str, variant: str = "anchored") -> PowerLawFrontier:
+        """The paper's Approach 1 or 2 frontier, built from its printed numbers.
+
+        The paper prints each approach's exponent (Table 2) and its projections for nine model
+        sizes (Table 3 for Approach 1, Table A3 for Approach 2; read by
+        :func:`chinchilla_utils.datasets.paper.projection_rows`), not the coefficient of its
+        line. Two constructions recover one:
+
+        ``"anchored"`` (default, the book's)
+            Table 2's exponent through the 67B row: Table 3's Gopher-budget row (67B
+            parameters at 5.76e23 FLOPs) for Approach 1, Table A3's 67B row (6.88e23 FLOPs) for
+            Approach 2. It reproduces the two numbers the paper states in its text and Table 2
+            exactly (the exponent, and 67B at Gopher's budget, the size Section 3.4 compares
+            Gopher with); the other printed rows, rounded to two or three digits, it meets to
+            within 7% (Approach 1) and 8% (Approach 2).
+        ``"table_fit"`` (a variant)
+            A least-squares power law through the nine printed (FLOPs, params) rows. It meets
+            the rows more closely (2.4% and 6.3% at worst) but reproduces neither printed
+            number: its exponents are 0.498 and 0.490, and at Gopher's budget it gives 67.8B.
+            The book uses it only to read the exponent the tables imply.
+
+        Parameters
+        ----------
+        approach : ``"approach_1"`` or ``"approach_2"`` (Approach 3 is
+            :meth:`ParametricLoss.paper`).
+        variant : ``"anchored"`` or ``"table_fit"``.
+
+        Returns
+        -------
+        PowerLawFrontier named ``"Approach 1 (paper)"`` or ``"Approach 2 (paper)"`` (with
+        ``", table fit"`` for the variant).
+        """
+        from chinchilla_utils.datasets.paper import projection_rows, table2_exponents
+
+        check_choice("approach", approach, PAPER_FRONTIERS)
+        check_choice("variant", variant, PAPER_FRONTIER_VARIANTS)
+        number = approach.rsplit("_", 1)[1]
+        rows = projection_rows(approach)
+        if variant == "table_fit":
+            from chinchilla_utils.fitting.powerlaw import fit_power_law
+
+            fit = fit_power_law(rows["flops"].to_numpy(float), rows["params"].to_numpy(float))
+            return fit.to_frontier(name=f"Approach {number} (paper, table fit)")
+        gopher_row = projection_rows("approach_1").query("flops_gopher_units == 1")
+        anchor = rows[rows["params"].isin(gopher_row["params"])]
+        if len(gopher_row) != 1 or len(anchor) != 1:
+            raise ValueError(
+                f"the shipped tables should have one Gopher-budget row in Table 3 and one row of "
+                f"its size for {approach}; found {len(gopher_row)} and {len(anchor)}"
+            )
+        exponent = float(table2_exponents().set_index("approach").loc[approach, "a"])
+        return cls.from_anchor(
+            float(anchor["params"].iloc[0]),
+            float(anchor["flops"].iloc[0]),
+            exponent,
+            name=f"Approach {number} (paper)",
+        )
 
     @classmethod
     def kaplan2020(cls, calibration: str = "kaplan_table6") -> PowerLawFrontier:
@@ -299,33 +411,149 @@ class PowerLawFrontier:
 
     def n_opt(self, flops: Any) -> float | np.ndarray:
         """Compute-optimal parameter count ``coefficient * C**exponent`` at ``flops`` FLOPs."""
-        c = as_positive("flops", flops)
-        return as_scalar_or_array(self.coefficient * c**self.exponent)
+        log_c = np.log10(as_positive("flops", flops))
+        return _exp10_checked("flops", np.log10(self.coefficient) + self.exponent * log_c, "n_opt")
 
     def d_opt(self, flops: Any) -> float | np.ndarray:
         """Compute-optimal training tokens ``C / (6 N_opt)`` at ``flops`` FLOPs."""
-        c = as_positive("flops", flops)
-        return as_scalar_or_array(c / (6.0 * self.coefficient * c**self.exponent))
+        log_c = np.log10(as_positive("flops", flops))
+        log_n = np.log10(self.coefficient) + self.exponent * log_c
+        return _exp10_checked("flops", log_c - np.log10(6.0) - log_n, "d_opt")
 
     def tokens_per_param(self, flops: Any) -> float | np.ndarray:
-        """``D_opt / N_opt`` at ``flops`` FLOPs (tokens per parameter)."""
-        c = as_positive("flops", flops)
-        n = self.coefficient * c**self.exponent
-        return as_scalar_or_array(c / (6.0 * n * n))
+        """``D_opt / N_opt = C / (6 N_opt**2)`` at ``flops`` FLOPs (tokens per parameter).
+
+        Computed in log space: ``N_opt**2`` overflows a float near ``C = 1e300`` even where the
+        ratio itself is an ordinary number.
+        """
+        log_c = np.log10(as_positive("flops", flops))
+        log_n = np.log10(self.coefficient) + self.exponent * log_c
+        return _exp10_checked("flops", log_c - np.log10(6.0) - 2 * log_n, "tokens_per_param")
 
     def flops_for_n_opt(self, n_params: Any) -> float | np.ndarray:
         """Budget in FLOPs at which ``n_params`` is optimal: ``(N / coefficient)**(1/exponent)``."""
-        n = as_positive("n_params", n_params)
-        return as_scalar_or_array((n / self.coefficient) ** (1.0 / self.exponent))
+        log_n = np.log10(as_positive("n_params", n_params))
+        return _exp10_checked(
+            "n_params", (log_n - np.log10(self.coefficient)) / self.exponent, "flops_for_n_opt"
+        )
 
     def flops_for_d_opt(self, n_tokens: Any) -> float | np.ndarray:
-        """Budget in FLOPs at which ``n_tokens`` is optimal: ``(6 k D)**(1/(1-exponent))``.
+        """Budget in FLOPs at which ``n_tokens`` is optimal: ``(6 k D)**(1/(1-exponent))``."""
+        log_d = np.log10(as_positive("n_tokens", n_tokens))
+        log_c = (np.log10(6.0 * self.coefficient) + log_d) / (1.0 - self.exponent)
+        return _exp10_checked("n_tokens", log_c, "flops_for_d_opt")
 
-        Defined only for ``exponent < 1`` (otherwise D_opt does not grow with C).
-        """
-        d = as_positive("n_tokens", n_tokens)
-        if self.exponent >= 1:
+
+# ---------------------------------------------------------------------------------------
+# Gadre et al. (2024): the loss in compute and over-training multiplier
+# ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class OvertrainingLoss:
+    """Gadre et al. (2024)'s law ``L(C, M) = E + (a * M**eta + b * M**-eta) * C**-eta`` (nats).
+
+    S. Y. Gadre et al., *Language models scale reliably with over-training and on downstream
+    tasks*, arXiv:2403.08540. ``C = 6 N D`` is the training compute (FLOPs) and ``M = D / N``
+    the token multiplier (tokens per parameter; 20 is the "Chinchilla-optimal" rule). It is the
+    paper's parametric loss with equal exponents, rewritten: with ``N = sqrt(C / (6 M))`` and
+    ``D = sqrt(C M / 6)``, ``E + A / N**(2 eta) + B / D**(2 eta)`` becomes the form above with
+    ``a = A * 6**eta`` and ``b = B * 6**eta`` (:meth:`as_parametric` goes back). At fixed ``M``
+    the reducible loss is a power law in ``C`` with the same exponent ``eta`` for every ``M``,
+    which is what lets a fit on small runs extrapolate in both compute and over-training.
+
+    Parameters
+    ----------
+    E:
+        Irreducible loss, nats (finite, >= 0).
+    a, b:
+        Scales of the two terms (> 0; nats * FLOPs**eta).
+    eta:
+        The compute exponent (> 0, dimensionless; Gadre et al. fit about 0.05-0.15 on C4 eval).
+    """
+
+    E: float
+    a: float
+    b: float
+    eta: float
+
+    def __post_init__(self) -> None:
+        e = float(as_finite("E", self.E))
+        if e < 0:
+            raise ValueError(f"E must be >= 0 (an irreducible loss in nats), got {self.E!r}")
+        object.__setattr__(self, "E", e)
+        for name in ("a", "b", "eta"):
+            value = as_positive(name, getattr(self, name))
+            if value.ndim != 0:
+                raise ValueError(f"{name} must be a scalar, got {getattr(self, name)!r}")
+            object.__setattr__(self, name, float(value))
+
+    @classmethod
+    def from_theta(cls, theta: Any) -> OvertrainingLoss:
+        """Build from the fit vector ``theta = (log a, log b, log E, eta)`` (natural logs)."""
+        t = as_finite("theta", theta)
+        if t.shape != (4,):
             raise ValueError(
-                f"flops_for_d_opt needs exponent < 1 (D_opt must grow with C), got {self.exponent}"
+                f"theta must have shape (4,) = (log a, log b, log E, eta), got {t.shape}"
             )
-        return as_scalar_or_array((6.0 * self.coefficient * d) ** (1.0 / (1.0 - self.exponent)))
+        log_a, log_b, log_e, eta = t
+        return cls(E=np.exp(log_e), a=np.exp(log_a), b=np.exp(log_b), eta=eta)
+
+    @property
+    def theta(self) -> np.ndarray:
+        """``(log a, log b, log E, eta)``, the fit vector (``log E`` needs E > 0)."""
+        if self.E == 0:
+            raise ValueError("theta needs E > 0 (it holds log E); this law has E = 0")
+        return np.array([np.log(self.a), np.log(self.b), np.log(self.E), self.eta])
+
+    def loss_cm(self, flops: Any, multiplier: Any) -> float | np.ndarray:
+        """Predicted loss in nats at ``flops`` FLOPs and ``multiplier`` tokens per parameter."""
+        c, m = _broadcast(
+            flops=as_positive("flops", flops), multiplier=as_positive("multiplier", multiplier)
+        )
+        reducible = (self.a * m**self.eta + self.b * m**-self.eta) * c**-self.eta
+        return as_scalar_or_array(self.E + reducible)
+
+    def loss(self, n_params: Any, n_tokens: Any) -> float | np.ndarray:
+        """Predicted loss in nats for ``n_params`` trained on ``n_tokens`` (``C = 6ND``, ``M = D/N``)."""
+        n, d = _broadcast(
+            n_params=as_positive("n_params", n_params), n_tokens=as_positive("n_tokens", n_tokens)
+        )
+        return self.loss_cm(6.0 * n * d, d / n)
+
+    @property
+    def optimal_multiplier(self) -> float:
+        """The ``M`` that minimises the loss at every fixed compute: ``(b / a)**(1 / (2 eta))``."""
+        return (self.b / self.a) ** (0.5 / self.eta)
+
+    def as_parametric(self) -> ParametricLoss:
+        """The same law as ``E + A / N**(2 eta) + B / D**(2 eta)`` (``A = a / 6**eta``)."""
+        scale = 6.0**-self.eta
+        return ParametricLoss(
+            E=self.E, A=self.a * scale, B=self.b * scale, alpha=2 * self.eta, beta=2 * self.eta
+        )
+
+    def n_opt(self, flops: Any) -> float | np.ndarray:
+        """Compute-optimal parameter count at ``flops`` FLOPs: ``sqrt(C / (6 M_opt))``."""
+        c = as_positive("flops", flops)
+        return as_scalar_or_array(np.sqrt(c / (6.0 * self.optimal_multiplier)))
+
+    def d_opt(self, flops: Any) -> float | np.ndarray:
+        """Compute-optimal training tokens at ``flops`` FLOPs: ``sqrt(C M_opt / 6)``."""
+        c = as_positive("flops", flops)
+        return as_scalar_or_array(np.sqrt(c * self.optimal_multiplier / 6.0))
+
+    def loss_opt(self, flops: Any) -> float | np.ndarray:
+        """Loss in nats at the compute-optimal multiplier for ``flops`` FLOPs."""
+        return self.loss_cm(flops, self.optimal_multiplier)
+
+    def params(self) -> dict[str, float]:
+        """``E, a, b, eta`` and the compute-optimal multiplier ``M_opt`` as plain floats."""
+        return {
+            "E": self.E,
+            "a": self.a,
+            "b": self.b,
+            "eta": self.eta,
+            "M_opt": self.optimal_multiplier,
+        }
+
+
+__all__ += ["OvertrainingLoss"]

@@ -14,6 +14,8 @@ from chinchilla_utils.fitting.approach1 import (
     envelope_of_curves,
     fit_approach1,
 )
+from chinchilla_utils.fitting.bootstrap import DEFAULT_SEED
+from chinchilla_utils.fitting.errors import FitError
 from chinchilla_utils.fitting.synthetic import synthetic_training_curves
 
 LAW = KnownLaw()
@@ -105,11 +107,13 @@ def test_a_point_only_one_run_reaches_is_not_fitted():
     assert lone.runs_on_envelope == ("small", "mid", "big")
     assert lone.a < result.a
     boot = bootstrap_approach1(
-        curves, 20, np.random.default_rng(0), n_grid=200, flops_min=1e18, progress=False
+        curves, n_resamples=20, rng=0, method="replacement", n_grid=200, flops_min=1e18
     )
     assert (boot.summary["n_failed"] < 20).all()
-    for bad in (0, 1.5, True):
-        with pytest.raises(ValueError, match="min_competing"):
+    with pytest.raises(ValueError, match="min_competing must be at least 1"):
+        fit_approach1(curves, min_competing=0)
+    for bad in (1.5, True):
+        with pytest.raises(TypeError, match="min_competing must be an integer"):
             fit_approach1(curves, min_competing=bad)
 
 
@@ -189,11 +193,11 @@ def _ok():
 @pytest.mark.parametrize(
     ("mutate", "match"),
     [
-        (lambda df: df.drop(columns="n_tokens"), r"lacks column\(s\) \['n_tokens'\]"),
+        (lambda df: df.drop(columns="n_tokens"), r"data lacks column 'n_tokens'"),
         (lambda df: df.to_numpy(), "must be a pandas DataFrame"),
         (lambda df: df.assign(loss=-df["loss"]), "loss must be strictly positive"),
         (lambda df: df.assign(n_tokens=df["n_tokens"] * np.nan), "n_tokens must be finite"),
-        (lambda df: df.assign(run_id=None), "missing run_id"),
+        (lambda df: df.assign(run_id=None), "run_id is missing in row 0"),
         (lambda df: pd.concat([df, _run("c", 1e8, [1e18], [2.7])]), "run 'c' has 1 logged point"),
         (
             lambda df: df.assign(n_params=[1e7, 2e7, 1e9, 1e9], n_tokens=[1e9, 1e10, 1e8, 1e9]),
@@ -216,7 +220,7 @@ def test_bad_options_are_rejected():
         fit_approach1(_ok(), flops_min=1e19, flops_max=1e18)
     with pytest.raises(ValueError, match="flops_min must be strictly positive"):
         fit_approach1(_ok(), flops_min=-1.0)
-    with pytest.raises(ValueError, match="at least 2 envelope points"):
+    with pytest.raises(FitError, match="at least 2 envelope points"):
         fit_approach1(_ok(), n_grid=20, flops_min=1e21, flops_max=1e22)
 
 
@@ -224,8 +228,9 @@ def test_envelope_size_shrinking_with_compute_is_refused():
     # The big model wins early and the small one late: N_opt would fall with compute.
     big = _run("big", 1e9, [1e17, 1e19], [2.0, 1.95])
     small = _run("small", 1e7, [1e17, 1e19], [2.5, 1.5])
-    with pytest.raises(ValueError, match="does not grow"):
+    with pytest.raises(FitError, match="does not grow") as info:
         fit_approach1(pd.concat([big, small]), n_grid=50)
+    assert info.value.reason == "no frontier"
 
 
 # --- bootstrap ------------------------------------------------------------------------------
@@ -238,17 +243,23 @@ def coarse_curves() -> pd.DataFrame:
 
 
 def test_bootstrap_same_seed_identical_different_seed_differs(coarse_curves):
-    one = bootstrap_approach1(coarse_curves, 20, np.random.default_rng(5), **WINDOW)
-    two = bootstrap_approach1(coarse_curves, 20, np.random.default_rng(5), **WINDOW)
-    three = bootstrap_approach1(coarse_curves, 20, np.random.default_rng(6), **WINDOW)
+    one = bootstrap_approach1(coarse_curves, n_resamples=20, rng=np.random.default_rng(5), **WINDOW)
+    two = bootstrap_approach1(coarse_curves, n_resamples=20, rng=5, **WINDOW)
+    three = bootstrap_approach1(coarse_curves, n_resamples=20, rng=6, **WINDOW)
     pd.testing.assert_frame_equal(one.samples, two.samples)
     assert not np.allclose(one.samples["a"], three.samples["a"])
-    assert (one.unit, one.method, one.n_resamples) == ("runs", "replacement", 20)
+    assert (one.unit, one.method, one.n_resamples, one.fraction) == ("runs", "subsample", 20, 0.8)
+    # rng=None is the documented fixed seed, not fresh entropy.
+    default = bootstrap_approach1(coarse_curves, n_resamples=5, **WINDOW)
+    again = bootstrap_approach1(coarse_curves, n_resamples=5, rng=DEFAULT_SEED, **WINDOW)
+    pd.testing.assert_frame_equal(default.samples, again.samples)
 
 
 @pytest.mark.parametrize("method", ["replacement", "subsample"])
 def test_bootstrap_centres_on_the_truth(coarse_curves, method):
-    boot = bootstrap_approach1(coarse_curves, 30, np.random.default_rng(1), method=method, **WINDOW)
+    boot = bootstrap_approach1(
+        coarse_curves, n_resamples=30, rng=np.random.default_rng(1), method=method, **WINDOW
+    )
     assert list(boot.samples.columns) == ["a", "b", "n_opt", "tokens_per_param"]
     assert boot.summary.loc["a", "p50"] == pytest.approx(LAW.a, abs=0.02)
     assert boot.summary.loc["a", "n_failed"] == 0
@@ -261,8 +272,8 @@ def test_bootstrap_full_sample_equals_the_fit(coarse_curves):
     # Subsampling every run (fraction 1) must reproduce fit_approach1 exactly.
     boot = bootstrap_approach1(
         coarse_curves,
-        2,
-        np.random.default_rng(0),
+        n_resamples=2,
+        rng=np.random.default_rng(0),
         method="subsample",
         fraction=1.0,
         flops_for_ratio=1e21,
@@ -281,23 +292,58 @@ def test_bootstrap_failures_are_nan_and_counted():
     late_b = _run("late_b", 1e9, [1e18, 1e20], [2.7, 2.1])
     curves = pd.concat([early, late_a, late_b])
     boot = bootstrap_approach1(
-        curves, 60, np.random.default_rng(2), n_grid=100, flops_min=1e18, flops_max=1e20
+        curves,
+        n_resamples=60,
+        rng=np.random.default_rng(2),
+        method="replacement",
+        n_grid=100,
+        flops_min=1e18,
+        flops_max=1e20,
     )
     failed = boot.samples["a"].isna()
     assert 0 < failed.sum() < 60
-    assert boot.summary.loc["a", "n_failed"] == failed.sum()
+    assert boot.summary.loc["a", "n_failed"] == failed.sum() == boot.n_failed
+    assert set(boot.failure_reason[failed]) == {"too few envelope points"}
 
 
 def test_bootstrap_is_silent_in_batch_runs(coarse_curves, capsys):
-    bootstrap_approach1(coarse_curves, 3, np.random.default_rng(0), **WINDOW)
+    bootstrap_approach1(coarse_curves, n_resamples=3, rng=np.random.default_rng(0), **WINDOW)
     captured = capsys.readouterr()
     assert captured.err == "" and captured.out == ""
 
 
 def test_bootstrap_bad_arguments(coarse_curves):
-    with pytest.raises(ValueError, match="numpy.random.Generator"):
-        bootstrap_approach1(coarse_curves, 3, 42)
+    with pytest.raises(TypeError, match="numpy.random.Generator, an integer seed or None"):
+        bootstrap_approach1(coarse_curves, n_resamples=3, rng=4.2)
     with pytest.raises(ValueError, match="did you mean 'replacement'"):
-        bootstrap_approach1(coarse_curves, 3, np.random.default_rng(0), method="replacment")
+        bootstrap_approach1(
+            coarse_curves, n_resamples=3, rng=np.random.default_rng(0), method="replacment"
+        )
     with pytest.raises(ValueError, match="flops_for_ratio must be strictly positive"):
-        bootstrap_approach1(coarse_curves, 3, np.random.default_rng(0), flops_for_ratio=-1.0)
+        bootstrap_approach1(
+            coarse_curves, n_resamples=3, rng=np.random.default_rng(0), flops_for_ratio=-1.0
+        )
+
+
+# --- issue 13: no silent wrong answers --------------------------------------------------------
+
+
+def test_bootstrap_counts_a_resample_its_point_fit_refuses_as_failed():
+    """Issue 13 item 3: on flat curves fit_approach1 refuses (a <= 0); the bootstrap gave a = 0."""
+    flat = synthetic_training_curves(LAW, SIZES[::8], 1e20).assign(loss=3.0)
+    with pytest.raises(FitError, match="does not grow with compute") as info:
+        fit_approach1(flat)
+    assert info.value.reason == "no frontier"
+    boot = bootstrap_approach1(flat, n_resamples=12, rng=np.random.default_rng(0))
+    assert boot.samples["a"].isna().all()
+    assert boot.n_failed == 12
+    assert boot.failure_counts().to_dict() == {"no frontier": 12}
+
+
+def test_too_few_envelope_points_is_a_fit_error():
+    """Issue 13 (runtime failures raise FitError): a fit window the envelope does not reach."""
+    curves = synthetic_training_curves(LAW, SIZES[::8], 1e20)
+    with pytest.raises(FitError, match="at least 2 envelope points") as info:
+        fit_approach1(curves, flops_min=1e21, flops_max=1e22)
+    assert info.value.reason == "too few envelope points"
+    assert not isinstance(info.value, ValueError)

@@ -15,6 +15,7 @@ from chinchilla_utils.fitting.approach2 import (
     fit_isoflop_parabola,
 )
 from chinchilla_utils.fitting.bootstrap import progress_iter
+from chinchilla_utils.fitting.errors import FitError
 from chinchilla_utils.fitting.synthetic import synthetic_isoflop_points
 
 # The paper's nine iso-FLOP budgets (Figure 4 legend), FLOPs.
@@ -56,7 +57,7 @@ def test_downward_parabola_is_refused_naming_the_budget():
     with pytest.raises(ParabolaError, match=r"6e\+20 FLOPs.*opens downward") as info:
         fit_isoflop_parabola(n, loss, budget=6e20)
     assert info.value.reason == "opens downward"
-    assert isinstance(info.value, ValueError)
+    assert isinstance(info.value, FitError) and not isinstance(info.value, ValueError)
 
 
 def test_vertex_outside_sampled_sizes_is_refused():
@@ -157,7 +158,7 @@ def test_rows_without_budget_and_excluded_rows_are_counted():
     points["outlier"] = False
     points.loc[0, "loss"] = 10.0  # a wild point that would bend the first parabola
     points.loc[0, "outlier"] = True
-    result = fit_approach2(points, exclude_col="outlier")
+    result = fit_approach2(points, exclude="outlier")
     assert result.n_rows_without_budget == 2
     assert result.n_rows_excluded == 1
     assert result.n_points_used == 9 * 9 - 1
@@ -171,24 +172,24 @@ def test_other_column_names():
     points = synthetic_isoflop_points(LAW, BUDGETS, n_per_budget=9).rename(
         columns={"budget": "isoflop_budget", "n_params": "N", "loss": "L"}
     )
-    result = fit_approach2(points, flops_col="isoflop_budget", n_col="N", loss_col="L")
+    result = fit_approach2(points, budget="isoflop_budget", n_params="N", loss="L")
     assert result.a == pytest.approx(LAW.a, abs=1e-9)
 
 
 def test_fewer_than_two_ok_budgets_is_a_clear_error():
     good = synthetic_isoflop_points(LAW, [1e20], n_per_budget=9)
     bad = synthetic_isoflop_points(LAW, [1e21], n_per_budget=9, centre_offset_dex=1.5)
-    with pytest.raises(ValueError, match=r"at least 2 budgets.*got 1 of 2.*1e\+21: vertex outside"):
+    with pytest.raises(FitError, match=r"at least 2 budgets.*got 1 of 2.*1e\+21: vertex outside"):
         fit_approach2(pd.concat([good, bad]))
 
 
 @pytest.mark.parametrize(
     ("mutate", "kwargs", "match"),
     [
-        (lambda df: df.drop(columns="loss"), {}, r"lacks column\(s\) \['loss'\]"),
+        (lambda df: df.drop(columns="loss"), {}, r"data lacks column 'loss'"),
         (lambda df: df.assign(loss=-df["loss"]), {}, "loss must be strictly positive"),
         (lambda df: df.assign(budget=-df["budget"]), {}, "budget must be strictly positive"),
-        (lambda df: df, {"exclude_col": "outlier"}, "outlier"),
+        (lambda df: df, {"exclude": "outlier"}, "outlier"),
         (lambda df: df.to_numpy(), {}, "must be a pandas DataFrame"),
     ],
 )
@@ -208,9 +209,9 @@ def noisy_points() -> pd.DataFrame:
 
 
 def test_bootstrap_same_seed_identical_and_different_seed_differs(noisy_points):
-    one = bootstrap_approach2(noisy_points, 15, np.random.default_rng(3))
-    two = bootstrap_approach2(noisy_points, 15, np.random.default_rng(3))
-    three = bootstrap_approach2(noisy_points, 15, np.random.default_rng(4))
+    one = bootstrap_approach2(noisy_points, n_resamples=15, rng=np.random.default_rng(3))
+    two = bootstrap_approach2(noisy_points, n_resamples=15, rng=np.random.default_rng(3))
+    three = bootstrap_approach2(noisy_points, n_resamples=15, rng=np.random.default_rng(4))
     pd.testing.assert_frame_equal(one.samples, two.samples)
     assert not np.allclose(one.samples["a"], three.samples["a"])
     assert (one.method, one.unit, one.n_resamples, one.fraction) == ("subsample", "points", 15, 0.8)
@@ -218,7 +219,9 @@ def test_bootstrap_same_seed_identical_and_different_seed_differs(noisy_points):
 
 @pytest.mark.parametrize("method", ["subsample", "replacement"])
 def test_bootstrap_brackets_the_true_exponent(noisy_points, method):
-    boot = bootstrap_approach2(noisy_points, 20, np.random.default_rng(11), method=method)
+    boot = bootstrap_approach2(
+        noisy_points, n_resamples=20, rng=np.random.default_rng(11), method=method
+    )
     assert list(boot.samples.columns) == [
         "a",
         "b",
@@ -236,7 +239,9 @@ def test_bootstrap_brackets_the_true_exponent(noisy_points, method):
 
 
 def test_bootstrap_ratio_budget_is_used(noisy_points):
-    boot = bootstrap_approach2(noisy_points, 5, np.random.default_rng(0), flops_for_ratio=1e21)
+    boot = bootstrap_approach2(
+        noisy_points, n_resamples=5, rng=np.random.default_rng(0), flops_for_ratio=1e21
+    )
     fit = fit_approach2(noisy_points)
     # At 1e21 FLOPs (inside the data) every resample agrees with the full fit to ~5%.
     np.testing.assert_allclose(boot.samples["n_opt"], fit.n_fit.predict(1e21), rtol=0.05)
@@ -246,22 +251,26 @@ def test_failed_resamples_are_counted_as_nan():
     # Two budgets of exactly 3 sizes: an 80% subsample (5 of 6 points) always leaves one
     # budget with 2 sizes, so every resample fails rather than returning a number.
     points = synthetic_isoflop_points(LAW, [1e19, 1e20], n_per_budget=3)
-    boot = bootstrap_approach2(points, 6, np.random.default_rng(0))
+    boot = bootstrap_approach2(points, n_resamples=6, rng=np.random.default_rng(0))
     assert boot.samples["a"].isna().all()
     assert boot.summary.loc["a", "n_failed"] == 6
 
 
 def test_bootstrap_bad_arguments(noisy_points):
-    with pytest.raises(ValueError, match="numpy.random.Generator"):
-        bootstrap_approach2(noisy_points, 5)
+    with pytest.raises(TypeError, match="numpy.random.Generator, an integer seed or None"):
+        bootstrap_approach2(noisy_points, n_resamples=5, rng="seed")
     with pytest.raises(ValueError, match="did you mean 'subsample'"):
-        bootstrap_approach2(noisy_points, 5, np.random.default_rng(0), method="subsampel")
+        bootstrap_approach2(
+            noisy_points, n_resamples=5, rng=np.random.default_rng(0), method="subsampel"
+        )
     with pytest.raises(ValueError, match="flops_for_ratio must be strictly positive"):
-        bootstrap_approach2(noisy_points, 5, np.random.default_rng(0), flops_for_ratio=0.0)
+        bootstrap_approach2(
+            noisy_points, n_resamples=5, rng=np.random.default_rng(0), flops_for_ratio=0.0
+        )
 
 
 def test_progress_bar_silent_in_batch_runs(noisy_points, capsys):
-    bootstrap_approach2(noisy_points, 3, np.random.default_rng(0))
+    bootstrap_approach2(noisy_points, n_resamples=3, rng=np.random.default_rng(0))
     captured = capsys.readouterr()
     assert captured.err == "" and captured.out == ""
     assert list(progress_iter(range(3), 3, "x", progress=False)) == [0, 1, 2]
@@ -282,5 +291,79 @@ def test_optimum_shrinking_with_compute_has_no_frontier():
                 {"budget": budget, "n_params": n, "loss": 2 + 0.1 * np.log(n / centre) ** 2}
             )
         )
-    with pytest.raises(ValueError, match="does not grow with compute"):
+    with pytest.raises(FitError, match="does not grow with compute") as info:
         fit_approach2(pd.concat(rows))
+    assert info.value.reason == "no frontier"
+
+
+# --- issue 13: no silent wrong answers --------------------------------------------------------
+
+
+def _shrinking_optimum_points() -> pd.DataFrame:
+    """Three budgets whose vertices fall as compute grows: fit_approach2 finds no frontier."""
+    rows = []
+    for budget, centre in [(1e19, 1e10), (1e20, 1e9), (1e21, 1e8)]:
+        n = centre * np.logspace(-0.5, 0.5, 7)
+        loss = 2 + 0.1 * np.log(n / centre) ** 2
+        rows.append(pd.DataFrame({"budget": budget, "n_params": n, "loss": loss}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_flat_profile_is_refused_like_a_downward_one():
+    """Issue 13 item 1: with every loss equal, round-off curvature (~1e-16) passed as a minimum."""
+    n = np.logspace(8, 10, 7)
+    with pytest.raises(ParabolaError, match=r"1e\+20 FLOPs.*flat") as info:
+        fit_isoflop_parabola(n, np.full(7, 3.0), budget=1e20)
+    assert info.value.reason == "flat"
+    # A shallow but real minimum (rise 1e-5 nats across the sizes, loss 3) is still accepted.
+    shallow = 3.0 + 1e-5 * ((np.log(n) - np.log(1e9)) / np.log(10)) ** 2
+    assert fit_isoflop_parabola(n, shallow).n_opt == pytest.approx(1e9, rel=1e-6)
+
+
+def test_all_flat_profiles_give_no_frontier():
+    """Issue 13 item 1: on equal losses 3 of 5 budgets fitted 'ok' and the frontier had a = 1.03."""
+    points = synthetic_isoflop_points(LAW, BUDGETS[:5], n_per_budget=7).assign(loss=3.0)
+    with pytest.raises(FitError, match="at least 2 budgets") as info:
+        fit_approach2(points)
+    assert info.value.reason == "too few budgets"
+    assert str(info.value).count("flat") == 5
+
+
+def test_bootstrap_counts_a_resample_its_point_fit_refuses_as_failed():
+    """Issue 13 item 3: on data fit_approach2 refuses (a <= 0) the bootstrap reported p50 -0.446."""
+    points = _shrinking_optimum_points()
+    with pytest.raises(FitError, match="does not grow with compute"):
+        fit_approach2(points)
+    boot = bootstrap_approach2(points, n_resamples=10, rng=np.random.default_rng(0))
+    assert boot.samples["a"].isna().all()
+    assert boot.n_failed == 10
+    assert set(boot.failure_reason) <= {"no frontier", "too few budgets"}
+    assert boot.failure_counts()["no frontier"] >= 1
+
+
+def test_non_numeric_budget_is_refused_naming_the_row():
+    """Issue 13 item 6: an unparseable budget became NaN and its row vanished without a word."""
+    points = synthetic_isoflop_points(LAW, BUDGETS[:3], n_per_budget=5)
+    points["budget"] = points["budget"].astype(object)
+    points.loc[7, "budget"] = "1e20 FLOPs"
+    with pytest.raises(ValueError, match=r"budget.*row 7.*'1e20 FLOPs'"):
+        fit_approach2(points)
+
+
+def test_non_boolean_exclude_flags_are_refused_naming_the_row():
+    """Issue 13 item 6: an exclude column of strings "False" excluded every row."""
+    points = synthetic_isoflop_points(LAW, BUDGETS[:3], n_per_budget=5)
+    points["outlier"] = "False"
+    with pytest.raises(ValueError, match=r"outlier.*row 0.*'False'.*True or False"):
+        fit_approach2(points, exclude="outlier")
+    # Booleans, 0/1 and missing values (not flagged) are accepted.
+    points["outlier"] = [True] + [False] * (len(points) - 2) + [None]
+    assert fit_approach2(points, exclude="outlier").n_rows_excluded == 1
+
+
+def test_budgets_jittered_apart_are_refused_with_the_grouping_rule():
+    """Issue 13, errors: budgets jittered by 1e-12 split into one-point budgets with no hint."""
+    points = synthetic_isoflop_points(LAW, BUDGETS[:3], n_per_budget=5)
+    points["budget"] = points["budget"] * (1 + 1e-12 * np.arange(len(points)))
+    with pytest.raises(ValueError, match=r"budget.*grouped by exact value.*round"):
+        fit_approach2(points)

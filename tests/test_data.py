@@ -129,3 +129,24 @@ def test_missing_data_package_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(_files, "DATA_PACKAGE", "chinchilla_utils._no_such_data")
     with pytest.raises(FileNotFoundError, match="not installed; reinstall"):
         data.load_table("table1_models")
+
+
+def test_table_a3_flags_its_one_typo_in_a_column():
+    """Issue 7 item 2: the typo row is a boolean column, not a word searched for in the notes."""
+    table = data.table_a3()
+    assert table["typo"].dtype == bool
+    flagged = table[table["typo"]]
+    assert flagged[["approach", "params", "flops"]].values.tolist() == [
+        ["approach_3", 1.75e11, 1.26e24]
+    ]
+    # The flag agrees with the arithmetic: only that row's FLOPs are 10x off 6 N D.
+    ratio = 6 * table["params"] * table["tokens"] / table["flops"]
+    assert ((ratio - 10).abs() < 0.1).tolist() == table["typo"].tolist()
+
+
+def test_a_flag_column_that_is_not_true_or_false_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "_data_dir", lambda: tmp_path)
+    header = "approach,params,flops,tokens,typo,source,note\n"
+    _write(tmp_path, "tablea3_approach2_3_optimal", header + "approach_2,4e8,1.8e19,7.7e9,yes,x,\n")
+    with pytest.raises(ValueError, match=r"\['typo'\] should hold True or False"):
+        data.table_a3()

@@ -426,3 +426,17 @@ def test_download_from_a_local_server(real_bytes, local_server, tmp_path):
     path = epoch_data_path()
     assert path == tmp_path / "cache" / "chinchilla_utils" / epoch.EPOCH_FILENAME
     assert path.read_bytes() == real_bytes
+
+
+def test_importing_the_loader_does_not_import_pooch():
+    """pooch imports tqdm.auto, which prints a TqdmWarning under every chapter's imports cell in a
+    kernel without ipywidgets; it is imported only when a download happens."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, chinchilla_utils.datasets.epoch_ai\n"
+        "print('pooch' in sys.modules, 'tqdm' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]

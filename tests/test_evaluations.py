@@ -1,4 +1,4 @@
-"""Tests for chinchilla_utils.book.evaluations (chapter 6)."""
+"""Tests for chinchilla_utils.book.evaluations (the Gopher versus Chinchilla chapter)."""
 
 from __future__ import annotations
 
@@ -256,3 +256,177 @@ def test_plot_outcome_summary_bars_fill_to_one():
     plt.close(fig)
     with pytest.raises(ValueError, match="summary column"):
         ev.plot_outcome_summary(ax, summary.drop(columns="ties"))
+
+
+# --- the chapter's benchmarks, one result object each -------------------------------------------
+
+
+def test_benchmark_counts_tasks_and_extremes_on_a_known_table():
+    table = REFERENCE.dropna(subset=["chinchilla_accuracy_pct"])
+    bench = ev.Benchmark(name="toy", comparison=ev.compare_models(table))
+    assert (bench.wins, bench.ties, bench.losses, bench.n_tasks) == (2, 1, 1, 4)
+    assert bench.tasks("loss") == ("b",)
+    assert bench.max_gain == pytest.approx(11.1)
+    assert bench.min_gain == pytest.approx(-5.0)
+    assert bench.extreme_tasks(2) == ["b", "d"]
+    assert bench.extreme_tasks(3) == ["b", "a", "d"]
+    assert bench.score("d", "score_b") == 30.0
+    with pytest.raises(ValueError, match="label"):
+        bench.score("zzz")
+    with pytest.raises(ValueError, match="outcome"):
+        bench.tasks("draw")
+    with pytest.raises(ValueError, match="n must be"):
+        bench.extreme_tasks(-1)
+
+
+def test_mmlu_reproduces_the_caption_and_the_two_averages():
+    mmlu = ev.mmlu()
+    assert (mmlu.wins, mmlu.ties, mmlu.losses, mmlu.n_tasks) == (51, 2, 4, 57)
+    assert mmlu.counts_match_paper
+    assert mmlu.losses_named_by_paper == 4
+    assert mmlu.above_90 == mmlu.paper_above_90 == 4
+    # Known answers from the printed tables: Table A6 means 67.64 and 60.61; Table 6 67.6 and 60.0.
+    assert mmlu.chinchilla_task_mean == pytest.approx(67.644, abs=1e-3)
+    assert mmlu.gopher_task_mean == pytest.approx(60.612, abs=1e-3)
+    assert mmlu.abstract_minus_table == pytest.approx(-0.1, abs=1e-9)
+    assert mmlu.gopher_mean_minus_printed == pytest.approx(0.612, abs=1e-3)
+    assert mmlu.task_mean_gain == pytest.approx(mmlu.chinchilla_task_mean - mmlu.gopher_task_mean)
+    assert list(mmlu.averages.index) == ["Chinchilla", "Gopher"]
+
+
+def test_mmlu_with_a_tolerance_no_longer_matches_the_caption():
+    loose = ev.mmlu(tie_tolerance=3.0)
+    assert loose.ties > 2 and not loose.counts_match_paper
+
+
+def test_bigbench_averages_and_named_losses():
+    bb = ev.bigbench()
+    assert (bb.n_tasks, bb.losses, bb.losses_named_by_paper, bb.paper_losses) == (62, 4, 4, 4)
+    assert bb.chinchilla_task_mean == pytest.approx(64.524, abs=1e-3)
+    assert round(bb.gopher_task_mean, 1) == bb.gopher_printed == 54.4
+    assert bb.chinchilla_mean_minus_printed == pytest.approx(64.524 - 65.1, abs=1e-3)
+
+
+def test_leave_one_out_means_known_answer():
+    table = pd.DataFrame(
+        {
+            "task": ["a", "b", "c"],
+            "chinchilla_accuracy_pct": [10.0, 20.0, 60.0],
+            "gopher_accuracy_pct": [0.0, 0.0, 0.0],
+        }
+    )
+    bench = ev.Benchmark(name="toy", comparison=ev.compare_models(table))
+    loo = ev.leave_one_out_means(bench, printed=40.0)
+    assert list(loo["task"]) == ["a", "b", "c"]
+    assert list(loo["mean without task"]) == [40.0, 35.0, 15.0]
+    assert list(loo["rounds to printed"]) == [True, False, False]
+
+
+def test_bigbench_leave_one_out_matches_only_temporal_sequences():
+    bb = ev.bigbench()
+    loo = ev.leave_one_out_means(bb, bb.chinchilla_printed)
+    assert list(loo.loc[loo["rounds to printed"], "task"]) == ["temporal_sequences"]
+
+
+def test_pile_is_lower_is_better_and_jurassic_drops_missing_subsets():
+    pile = ev.pile()
+    assert (pile.wins, pile.n_tasks) == (19, 19)
+    assert pile.jurassic_missing == pile.n_tasks - pile.jurassic.n_tasks > 0
+    assert set(pile.jurassic.tasks("loss")) == {"dm_mathematics", "ubuntu_irc"}
+    relative = -100 * pile.comparison["relative_difference"]
+    assert pile.best_improvement_pct == pytest.approx(relative.max())
+    assert pile.best_subset == "gutenberg_pg_19"
+    assert pile.wikitext_chinchilla_ppl < pile.wikitext_gopher_ppl
+    assert set(pile.scores_long["model"]) == {"Chinchilla", "Gopher", "Jurassic-1"}
+
+
+def test_small_benchmarks_known_counts():
+    assert ev.reading_comprehension().counts.as_dict() == {
+        "wins": 3,
+        "ties": 0,
+        "losses": 0,
+        "n_tasks": 3,
+    }
+    commonsense = ev.common_sense()
+    assert commonsense.tasks("tie") == ("PIQA",)
+    cbqa = ev.closed_book_qa()
+    assert (cbqa.wins, cbqa.n_tasks, cbqa.nq_gopher_5shot, cbqa.nq_gopher_64shot) == (
+        9,
+        9,
+        24.5,
+        28.2,
+    )
+    assert cbqa.tasks("win")[1] == "NQ, 5-shot"
+    truthful = ev.truthfulqa()
+    assert truthful.n_tasks == 2  # Gopher has no 5-shot value
+    wino = ev.winogender()
+    assert wino.wins == 8
+    assert wino.gotcha_gap_chinchilla == pytest.approx(76.7 - 62.5)
+    assert wino.gotcha_gap_gopher == pytest.approx(66.7 - 59.2)
+    tox = ev.toxicity()
+    assert (tox.wins, tox.losses) == (0, 3)
+    assert tox.max_gain == pytest.approx(0.008)
+    assert ev.toxicity(tie_tolerance=0.01).ties == 3
+
+
+def test_benchmark_summary_and_tolerance_sweep():
+    benches = [ev.mmlu(), ev.common_sense()]
+    summary = ev.benchmark_summary(benches)
+    assert list(summary["n_tasks"]) == [57, 5]
+    sweep = ev.tolerance_sweep(benches[0], [0.0, 3.0])
+    assert list(sweep["wins"]) == [51, benches[0].comparison["difference"].gt(3.0 + 1e-9).sum()]
+    assert (sweep[["wins", "ties", "losses"]].sum(axis=1) == 57).all()
+    lower = ev.tolerance_sweep(ev.toxicity(), [0.0])
+    assert lower.loc[0, "losses"] == 3  # the direction of a lower-is-better score is kept
+
+
+def test_compute_split_and_predicted_losses_known_answers():
+    split = ev.compute_split()
+    assert split.params_ratio == 4.0
+    assert split.tokens_ratio == pytest.approx(1.4e12 / 3.0e11)
+    assert split.flops_6nd_ratio == pytest.approx(5.88 / 5.04)
+    assert split.chinchilla_vs_paper_budget_pct == pytest.approx(100 * (5.88 / 5.76 - 1))
+    loss = ev.predicted_losses()
+    # Eq. 2 by hand with the rounded Eq. 10 constants.
+    by_hand = 1.69 + 406.4 / 2.8e11**0.34 + 410.7 / 3.0e11**0.28
+    assert loss.loss_gopher_rounded == pytest.approx(by_hand, rel=1e-12)
+    assert loss.loss_gap_rounded == pytest.approx(
+        loss.loss_gopher_rounded - loss.loss_chinchilla_rounded
+    )
+    assert loss.n_opt_gopher_budget_unrounded_b == pytest.approx(40.0, rel=0.02)
+    assert loss.n_opt_gopher_budget_paper_b == 40.0
+
+
+def test_loss_gap_by_budget_shrinks_and_rejects_one_shape():
+    law = ev.predicted_losses().laws["unrounded"]
+    gaps = ev.loss_gap_by_budget(law, [1e21, 1e25], {"gopher": 1.07, "chinchilla": 20.0})
+    assert gaps["gap"].is_monotonic_decreasing and (gaps["gap"] > 0).all()
+    n = np.sqrt(1e21 / (6 * 20.0))
+    assert gaps.loc[0, "chinchilla"] == pytest.approx(float(law.loss(n, 20.0 * n)))
+    with pytest.raises(ValueError, match="two shapes"):
+        ev.loss_gap_by_budget(law, [1e21], {"only": 20.0})
+
+
+def test_setup_and_mixture_tables():
+    setup = ev.setup_differences()
+    assert setup.loc["optimizer", "Chinchilla"] == "AdamW"
+    assert setup.loc["precision", "Gopher"] == ""  # not printed: an empty cell, not NaN
+    mixture = ev.data_mixture()
+    assert mixture["Chinchilla sampling (%)"].sum() == pytest.approx(100.0)
+
+
+def test_chapter_figures_draw_on_the_axes_given():
+    fig, axes = plt.subplots(1, 4)
+    split, loss = ev.compute_split(), ev.predicted_losses()
+    assert ev.plot_isoflop_line(axes[0], loss, split) is axes[0]
+    assert len(axes[0].lines) == 3 and len(axes[0].collections) == 2
+    assert ev.plot_table6(axes[1]) is axes[1]
+    assert ev.plot_shots(axes[2], ev.truthfulqa()) is axes[2]
+    assert len(axes[2].lines) == 2
+    sweep = ev.tolerance_sweep(ev.mmlu(), [0.0, 1.0])
+    assert ev.plot_tolerance_sweep(axes[3], sweep, 57) is axes[3]
+    with pytest.raises(ValueError, match="scores_long"):
+        ev.plot_shots(
+            axes[2], ev.Benchmark(name="x", comparison=ev.compare_models(REFERENCE.dropna()))
+        )
+    plt.close(fig)

@@ -14,7 +14,6 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
-import pooch
 import pytest
 
 from chinchilla_utils.datasets import _files, paper
@@ -133,13 +132,13 @@ def test_unlisted_and_missing_manifest(tmp_path):
 
 def test_each_file_is_hashed_once_per_process(data_copy, monkeypatch):
     calls = []
-    real = pooch.file_hash
+    real = _files._hash_file
 
-    def counting(path, alg="sha256"):
+    def counting(path):
         calls.append(Path(path).name)
-        return real(path, alg=alg)
+        return real(path)
 
-    monkeypatch.setattr(pooch, "file_hash", counting)
+    monkeypatch.setattr(_files, "_hash_file", counting)
     for _ in range(3):
         paper.table1_models()
     assert calls == ["table1_models.csv"]

@@ -213,8 +213,6 @@ def test_bad_inputs_name_the_argument():
         PowerLawFrontier(coefficient=1.0, exponent=np.nan)
     with pytest.raises(ValueError, match="name must be a string"):
         PowerLawFrontier(coefficient=1.0, exponent=0.5, name=3)
-    with pytest.raises(ValueError, match="exponent < 1"):
-        PowerLawFrontier(coefficient=1.0, exponent=1.2).flops_for_d_opt(1e9)
     with pytest.raises(ValueError, match="flops must be strictly positive"):
         PowerLawFrontier.from_anchor(1e9, -1e20, 0.5)
 
@@ -231,3 +229,79 @@ def test_params_lists_constants_and_exponents():
     params = law.params()
     assert list(params) == ["E", "A", "B", "alpha", "beta", "a", "b"]
     assert params["a"] == pytest.approx(0.28 / 0.62) and params["b"] == pytest.approx(0.34 / 0.62)
+
+
+# --- issue 13: no silent wrong answers --------------------------------------------------------
+
+
+def test_an_array_constant_is_refused_naming_it():
+    """Issue 13, errors: ParametricLoss(E=array) failed inside numpy, naming nothing."""
+    with pytest.raises(ValueError, match=r"E must be a scalar.*shape \(2,\)"):
+        ParametricLoss(E=np.array([1.6, 1.7]), A=406.4, B=410.7, alpha=0.34, beta=0.28)
+
+
+def test_a_frontier_exponent_of_one_or_more_is_refused():
+    """Issue 13, errors: a frontier exponent above 1 passed (D_opt would fall with compute)."""
+    for exponent in (1.0, 1.2):
+        with pytest.raises(ValueError, match=r"exponent must lie in \(0, 1\)"):
+            PowerLawFrontier(coefficient=1.0, exponent=exponent)
+
+
+def test_booleans_are_not_sizes_in_a_law():
+    """Issue 13, errors: bools passed as sizes."""
+    with pytest.raises(TypeError, match="n_params must be numeric, got a boolean"):
+        LAWS["rounded"].loss(True, 1e9)
+
+
+def test_tokens_per_param_at_a_huge_budget_is_computed_in_log_space():
+    """Issue 13, errors: PowerLawFrontier.tokens_per_param(1e308) returned 0.0 (N^2 overflowed)."""
+    kaplan = PowerLawFrontier.kaplan2020()
+    log10_expected = (1 - 2 * kaplan.exponent) * 308 - np.log10(6 * kaplan.coefficient**2)
+    value = kaplan.tokens_per_param(1e308)
+    assert value > 0
+    assert np.log10(value) == pytest.approx(log10_expected, rel=1e-12)
+    # Where the answer itself is not a finite float, refuse instead of returning inf.
+    with pytest.raises(ValueError, match=r"flops_for_n_opt.*overflows"):
+        kaplan.flops_for_n_opt(1e300)
+
+
+# --- the paper's frontiers, one construction (issue 7 item 2) ---------------------------------
+
+
+def test_paper_frontiers_reproduce_table2_and_the_67b_rows():
+    t2 = data.table2_exponents().set_index("approach")
+    one, two = PowerLawFrontier.paper("approach_1"), PowerLawFrontier.paper("approach_2")
+    assert (one.exponent, two.exponent) == (t2.loc["approach_1", "a"], t2.loc["approach_2", "a"])
+    # Table 3: 67B at Gopher's 5.76e23 FLOPs; Table A3, Approach 2: 67B at 6.88e23.
+    assert one.n_opt(5.76e23) == pytest.approx(6.7e10, rel=1e-12)
+    assert two.n_opt(6.88e23) == pytest.approx(6.7e10, rel=1e-12)
+    assert (one.name, two.name) == ("Approach 1 (paper)", "Approach 2 (paper)")
+
+
+def test_paper_frontier_table_fit_variant_is_the_line_through_the_rows():
+    one = PowerLawFrontier.paper("approach_1", variant="table_fit")
+    two = PowerLawFrontier.paper("approach_2", variant="table_fit")
+    # The exponents the printed rows imply (Table 2 prints 0.50 and 0.49).
+    assert one.exponent == pytest.approx(0.4981, abs=5e-5)
+    assert two.exponent == pytest.approx(0.4899, abs=5e-5)
+    # It misses the rounded Gopher row: 67.8B at 5.76e23 FLOPs instead of 67B.
+    assert one.n_opt(5.76e23) == pytest.approx(67.82e9, rel=1e-3)
+    with pytest.raises(ValueError, match="did you mean 'approach_1'"):
+        PowerLawFrontier.paper("approach1")
+    with pytest.raises(ValueError, match="did you mean 'anchored'"):
+        PowerLawFrontier.paper("approach_1", variant="anchor")
+
+
+def test_parametric_loss_paper_names_its_two_variants():
+    assert ParametricLoss.paper() == ParametricLoss.paper_unrounded()
+    assert ParametricLoss.paper("rounded") == ParametricLoss.paper_rounded()
+    with pytest.raises(ValueError, match="did you mean 'rounded'"):
+        ParametricLoss.paper("round")
+
+
+def test_parametric_loss_budget_for_an_absurd_size_is_refused_not_inf():
+    """Issue 13, errors: overflow to inf, computed in log space or refused."""
+    law = ParametricLoss.paper()
+    assert law.flops_for_n_opt(1e13) == pytest.approx(6 * (1e13 / law.G) ** (1 / law.a))
+    with pytest.raises(ValueError, match=r"flops_for_n_opt overflows.*n_params"):
+        law.flops_for_n_opt(1e200)

@@ -9,13 +9,14 @@ import pytest
 from chinchilla_utils.book.projections import (
     PROJECTION_COLUMNS,
     SECTION34_COLUMNS,
+    projection_max_rel_diff,
     projection_table,
     section34_comparison,
 )
 from chinchilla_utils.constants import GOPHER_FLOPS
 from chinchilla_utils.datasets.paper import load_table, table3_approach1
 from chinchilla_utils.fitting.powerlaw import fit_power_law
-from chinchilla_utils.laws import PowerLawFrontier
+from chinchilla_utils.laws import ParametricLoss, PowerLawFrontier
 
 
 def test_projection_reproduces_a_table_made_from_the_same_frontier():
@@ -81,3 +82,54 @@ def test_section34_needs_matching_table_rows():
     table = table3_approach1()
     with pytest.raises(ValueError, match="no row"):
         section34_comparison(claims, table[~np.isclose(table.params, 2.8e11)])
+
+
+def test_table_a3_regenerated_from_a_law_inverts_its_frontier():
+    law = ParametricLoss.paper_unrounded()
+    column = projection_table({"u": law}, "approach_3")
+    assert list(column.columns) == list(PROJECTION_COLUMNS)
+    assert len(column) == 9 and set(column["law"]) == {"u"}
+    # at the regenerated budget the law's optimal size is the printed size
+    flops = column["flops_book"].to_numpy()
+    np.testing.assert_allclose(law.n_opt(flops), column["params"], rtol=1e-10)
+    np.testing.assert_allclose(column["tokens_book"], law.d_opt(flops), rtol=1e-10)
+
+
+def test_table_a3_typo_row_is_flagged_and_left_out_of_the_maximum():
+    """Issue 7 item 2: one Table 3 / A3 function, the typo read from the data's column."""
+    column = projection_table(
+        {"rounded": ParametricLoss.paper("rounded"), "unrounded": ParametricLoss.paper()},
+        "approach_3",
+    )
+    typo = column[column["typo"] & (column["law"] == "rounded")]
+    assert typo["params"].tolist() == [1.75e11]
+    assert typo["flops_6nd_paper"].iloc[0] == pytest.approx(10 * typo["flops_paper"].iloc[0])
+    diff = projection_max_rel_diff(column)
+    assert list(diff.index) == ["rounded", "unrounded"]
+    # data/README.md item 9: rounded ~1.6-2.2x off, unrounded under 20% at worst
+    assert 1.0 < diff["rounded"] < 1.3
+    assert 0.15 < diff["unrounded"] < 0.2
+    # with the typo row the 10x error dominates
+    assert projection_max_rel_diff(column, skip_typo=False)["unrounded"] > 9
+
+
+def test_one_law_is_labelled_by_its_name_and_fits_are_read_through_frontier():
+    frontier = PowerLawFrontier.paper("approach_2")
+    table = projection_table(frontier, "approach_2")
+    assert set(table["law"]) == {"Approach 2 (paper)"}
+    assert not table["typo"].any()
+    # the anchored frontier meets Table A3's 67B row exactly
+    row = table[np.isclose(table["params"], 6.7e10)].iloc[0]
+    assert row["flops_rel_diff"] == pytest.approx(0, abs=1e-12)
+    # Table A3 prints no Gopher units: the printed FLOPs are expressed in them
+    assert row["gopher_units_paper"] == pytest.approx(6.88e23 / GOPHER_FLOPS)
+
+
+def test_projection_max_rel_diff_validates():
+    column = projection_table(PowerLawFrontier.paper("approach_1"))
+    with pytest.raises(ValueError, match="quantity"):
+        projection_max_rel_diff(column, quantity="params")
+    with pytest.raises(ValueError, match="lacks column"):
+        projection_max_rel_diff(pd.DataFrame({"x": [1]}))
+    with pytest.raises(ValueError, match="did you mean 'approach_2'"):
+        projection_table(PowerLawFrontier.paper("approach_1"), "approach2")

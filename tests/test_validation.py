@@ -32,3 +32,18 @@ def test_as_positive_and_check_choice_name_the_value():
         as_positive("flops", np.array([1.0, -2.0]))
     with pytest.raises(ValueError, match="did you mean 'sum'"):
         check_choice("reduction", "summ", ("sum", "mean"))
+
+
+def test_an_integer_too_large_for_a_float_names_the_argument():
+    """Issue 13, errors: 10**400 raised a bare OverflowError."""
+    with pytest.raises(ValueError, match=r"flops must be finite.*too large"):
+        as_positive("flops", 10**400)
+    with pytest.raises(ValueError, match=r"flops must be finite.*too large"):
+        as_positive("flops", [1e20, 10**400])
+
+
+@pytest.mark.parametrize("value", [True, np.bool_(False), np.array([True, False])])
+def test_booleans_are_not_sizes(value):
+    """Issue 13, errors: True passed as a model size of 1 parameter."""
+    with pytest.raises(TypeError, match=r"n_params must be numeric, got a boolean"):
+        as_positive("n_params", value)

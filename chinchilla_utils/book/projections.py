@@ -1,11 +1,17 @@
-"""Tables 3 and A3 regenerated: the budget and tokens at which a given size is optimal. Chapter 2.
+"""Tables 3 and A3 regenerated: the budget and tokens at which a given size is optimal.
 
-Table 3 of the paper (and Table A3 for Approaches 2 and 3) inverts a compute-optimal frontier:
-for each model size ``N`` it prints the budget ``C`` at which ``N`` is optimal, that budget in
-"Gopher units" (multiples of the Gopher budget, 5.76e23 FLOPs) and the tokens ``D = C/(6N)``.
-:func:`projection_table` recomputes those columns from any frontier and sets them beside the
-printed ones; :func:`section34_comparison` sets the numbers quoted in the paper's Section 3.4
-text beside the table's own rows (they disagree: reference README item 3).
+Introduced in the Approach 1 chapter (Table 3) and used again for Table A3 in the Approach 2
+and 3 chapters and on the intro's status page. Table 3 of the paper (and Table A3 for
+Approaches 2 and 3) inverts a compute-optimal frontier: for each model size ``N`` it prints the
+budget ``C`` at which ``N`` is optimal, that budget in "Gopher units" (multiples of the Gopher
+budget, 5.76e23 FLOPs) and the tokens ``D = C/(6N)``. :func:`projection_table` is the one
+implementation: it recomputes those columns from any frontiers (a
+:class:`~chinchilla_utils.laws.PowerLawFrontier`, a
+:class:`~chinchilla_utils.laws.ParametricLoss`, or a fit's ``.frontier``) beside the printed
+rows of any approach, in one column scheme (:data:`PROJECTION_COLUMNS`);
+:func:`projection_max_rel_diff` summarises it. :func:`section34_comparison` sets the numbers
+quoted in the paper's Section 3.4 text beside Table 3's own rows (they disagree; see
+data/README.md).
 
 Units: ``params`` parameters, ``flops`` FLOPs, ``tokens`` tokens; relative differences are
 fractions (``book / paper - 1``).
@@ -13,23 +19,28 @@ fractions (``book / paper - 1``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from chinchilla_utils._validation import as_positive, check_frame
+from chinchilla_utils._validation import as_positive, as_scalar, check_choice, check_frame
 from chinchilla_utils.constants import GOPHER_FLOPS
+from chinchilla_utils.datasets.paper import PROJECTION_APPROACHES, projection_rows
 
 __all__ = [
     "PROJECTION_COLUMNS",
     "SECTION34_COLUMNS",
+    "projection_max_rel_diff",
     "projection_table",
     "section34_comparison",
 ]
 
 
+#: Columns of :func:`projection_table`: ``*_paper`` as printed, ``*_book`` from the law.
 PROJECTION_COLUMNS = (
+    "law",
     "params",
     "flops_paper",
     "flops_book",
@@ -41,6 +52,8 @@ PROJECTION_COLUMNS = (
     "tokens_rel_diff",
     "tokens_6nd_paper",
     "tokens_6nd_rel_diff",
+    "flops_6nd_paper",
+    "typo",
 )
 
 #: Columns of :func:`section34_comparison`'s table.
@@ -59,56 +72,119 @@ SECTION34_COLUMNS = (
 )
 
 
+def _laws_by_label(laws: Any) -> Mapping[str, Any]:
+    """``{label: law}`` from one law (labelled by its ``name``) or a mapping of them."""
+    if not isinstance(laws, Mapping):
+        laws = {str(getattr(laws, "name", "") or "law"): laws}
+    if not laws:
+        raise ValueError("laws must be a law or a non-empty dict of label -> law, got {}")
+    for label, law in laws.items():
+        law = getattr(law, "frontier", law)  # an Approach1Result or Approach2Result
+        if not hasattr(law, "flops_for_n_opt"):
+            raise ValueError(
+                f"law {label!r} must have a flops_for_n_opt(n_params) method (a "
+                f"PowerLawFrontier, a ParametricLoss or a fit's .frontier), got {law!r}"
+            )
+    return {str(label): getattr(law, "frontier", law) for label, law in laws.items()}
+
+
 def projection_table(
-    frontier: Any, printed: pd.DataFrame, gopher_flops: float = GOPHER_FLOPS
+    laws: Any, printed: str | pd.DataFrame = "approach_1", gopher_flops: float = GOPHER_FLOPS
 ) -> pd.DataFrame:
-    """A printed projection table (Table 3 or a Table A3 column) regenerated from a frontier.
+    """A printed projection table (Table 3, or a Table A3 column) regenerated from laws.
+
+    For every printed model size ``N`` the law's compute-optimal budget is the ``C`` at which
+    ``N_opt(C) = N`` (its ``flops_for_n_opt``) and its tokens ``C / (6 N)``.
 
     Parameters
     ----------
-    frontier : any law with ``flops_for_n_opt(n_params)`` (a
-        :class:`~chinchilla_utils.laws.PowerLawFrontier` or
-        :class:`~chinchilla_utils.laws.ParametricLoss`).
-    printed : the printed rows: ``params`` (parameters), ``flops`` (FLOPs), ``tokens``;
-        optional ``flops_gopher_units`` (else computed from ``flops``).
+    laws : a law with ``flops_for_n_opt(n_params)`` (a
+        :class:`~chinchilla_utils.laws.PowerLawFrontier`, a
+        :class:`~chinchilla_utils.laws.ParametricLoss`, or a fit result with ``.frontier``),
+        labelled by its ``name``; or ``{label: law}`` for several, in display order.
+    printed : whose printed rows: an approach, ``"approach_1"`` (Table 3, default),
+        ``"approach_2"`` or ``"approach_3"`` (Table A3's columns), as read by
+        :func:`~chinchilla_utils.datasets.paper.projection_rows`; or a DataFrame of other rows
+        (``params``, ``flops``, ``tokens``; optional ``flops_gopher_units`` and boolean
+        ``typo``).
     gopher_flops : the Gopher unit in FLOPs (> 0).
 
     Returns
     -------
-    One row per printed row, columns :data:`PROJECTION_COLUMNS`: the printed and regenerated
-    budget (FLOPs and Gopher units) and tokens, their relative differences, and
-    ``tokens_6nd_paper = flops_paper / (6 params)``, the tokens the printed FLOPs imply (its
-    difference from the printed tokens shows their rounding, reference README item 11).
+    Long DataFrame, one row per (law, printed size), columns :data:`PROJECTION_COLUMNS`: the
+    printed (``*_paper``) and regenerated (``*_book``) budget in FLOPs and in Gopher units
+    (``gopher_units_paper`` as printed in Table 3, else the printed FLOPs over
+    ``gopher_flops``) and tokens; relative differences ``book / paper - 1``; the printed rows'
+    own arithmetic, ``tokens_6nd_paper = flops_paper / (6 params)`` and
+    ``flops_6nd_paper = 6 params tokens_paper`` (their gap from the printed values shows the
+    rounding of the tokens, or a typo where it is a factor of 10); ``typo`` (the data file flags the row as
+    misprinted: Table A3's Approach 3 175B row).
     """
+    items = _laws_by_label(laws)
+    if isinstance(printed, str):
+        check_choice("approach", printed, PROJECTION_APPROACHES)
+        printed = projection_rows(printed)
     table = check_frame("printed", printed, ("params", "flops", "tokens"))
-    if not hasattr(frontier, "flops_for_n_opt"):
-        raise ValueError(f"frontier must have a flops_for_n_opt method, got {frontier!r}")
-    unit = float(as_positive("gopher_flops", gopher_flops))
+    unit = as_scalar("gopher_flops", gopher_flops, positive=True)
     params = as_positive("params", table["params"].to_numpy(dtype=float))
     flops_paper = as_positive("flops", table["flops"].to_numpy(dtype=float))
     tokens_paper = as_positive("tokens", table["tokens"].to_numpy(dtype=float))
-    flops_book = np.asarray(frontier.flops_for_n_opt(params), dtype=float).reshape(params.shape)
-    tokens_book = flops_book / (6.0 * params)
-    tokens_6nd = flops_paper / (6.0 * params)
+    units_paper = flops_paper / unit
     if "flops_gopher_units" in table.columns:
-        units_paper = table["flops_gopher_units"].to_numpy(dtype=float)
-    else:
-        units_paper = flops_paper / unit
-    return pd.DataFrame(
-        {
-            "params": params,
-            "flops_paper": flops_paper,
-            "flops_book": flops_book,
-            "flops_rel_diff": flops_book / flops_paper - 1.0,
-            "gopher_units_paper": units_paper,
-            "gopher_units_book": flops_book / unit,
-            "tokens_paper": tokens_paper,
-            "tokens_book": tokens_book,
-            "tokens_rel_diff": tokens_book / tokens_paper - 1.0,
-            "tokens_6nd_paper": tokens_6nd,
-            "tokens_6nd_rel_diff": tokens_6nd / tokens_paper - 1.0,
-        }
-    )[list(PROJECTION_COLUMNS)]
+        printed_units = table["flops_gopher_units"].to_numpy(dtype=float)
+        units_paper = np.where(np.isnan(printed_units), units_paper, printed_units)
+    typo = table["typo"].to_numpy(dtype=bool) if "typo" in table.columns else False
+    tokens_6nd = flops_paper / (6.0 * params)
+    frames = []
+    for label, law in items.items():
+        flops_book = np.asarray(law.flops_for_n_opt(params), dtype=float).reshape(params.shape)
+        tokens_book = flops_book / (6.0 * params)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "law": label,
+                    "params": params,
+                    "flops_paper": flops_paper,
+                    "flops_book": flops_book,
+                    "flops_rel_diff": flops_book / flops_paper - 1.0,
+                    "gopher_units_paper": units_paper,
+                    "gopher_units_book": flops_book / unit,
+                    "tokens_paper": tokens_paper,
+                    "tokens_book": tokens_book,
+                    "tokens_rel_diff": tokens_book / tokens_paper - 1.0,
+                    "tokens_6nd_paper": tokens_6nd,
+                    "tokens_6nd_rel_diff": tokens_6nd / tokens_paper - 1.0,
+                    "flops_6nd_paper": 6.0 * params * tokens_paper,
+                    "typo": typo,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)[list(PROJECTION_COLUMNS)]
+
+
+def projection_max_rel_diff(
+    table: pd.DataFrame, quantity: str = "flops", skip_typo: bool = True
+) -> pd.Series:
+    """Largest ``|book / paper - 1|`` per law in a :func:`projection_table` table.
+
+    Parameters
+    ----------
+    table : output of :func:`projection_table`.
+    quantity : ``"flops"`` or ``"tokens"``.
+    skip_typo : leave out rows flagged as typos (their printed FLOPs are off by 10x, which
+        would swamp every other difference).
+
+    Returns
+    -------
+    Series indexed by law label (in first-appearance order), relative differences as fractions.
+    """
+    check_choice("quantity", quantity, ("flops", "tokens"))
+    check_frame("table", table, PROJECTION_COLUMNS)
+    rows = table[~table["typo"].astype(bool)] if skip_typo else table
+    diff = rows[f"{quantity}_rel_diff"].abs()
+    out = diff.groupby(rows["law"], sort=False).max()
+    out.name = f"max_rel_diff_{quantity}"
+    return out
 
 
 def section34_comparison(

@@ -21,14 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from chinchilla_utils.compute.flops import (
-    CHINCHILLA_70B,
-    GOPHER_280B,
-    TransformerShape,
-    count_params,
-    flops_6nd,
-    flops_ratio_to_6nd,
-)
+from chinchilla_utils.book.flops_tables import table_a4_recount, table_a9_recount
+from chinchilla_utils.book.projections import projection_max_rel_diff, projection_table
+from chinchilla_utils.compute.flops import CHINCHILLA_70B, GOPHER_280B, count_params, flops_6nd
 from chinchilla_utils.constants import GOPHER_FLOPS
 from chinchilla_utils.datasets import paper as data
 from chinchilla_utils.laws import ParametricLoss
@@ -95,12 +90,9 @@ def _rel(computed: np.ndarray, printed: np.ndarray) -> np.ndarray:
 
 
 def check_table_a4() -> ItemStatus:
-    """Appendix F / 6ND ratios of Table A4 under the ``table_a4`` convention."""
-    table = data.table_a4()
-    ratios = np.array(
-        [flops_ratio_to_6nd(TransformerShape.from_table_row(row)) for _, row in table.iterrows()]
-    )
-    error = float(np.max(np.abs(ratios - table["flops_ratio_vs_6nd"].to_numpy(float))))
+    """Appendix F / 6ND ratios of Table A4 under the ``table_a4`` convention (chapter 1's recount)."""
+    table = table_a4_recount()
+    error = float(table["error_table_a4"].abs().max())
     ok = error < TABLE_A4_TOLERANCE
     return ItemStatus(
         "table_a4",
@@ -116,12 +108,10 @@ def check_table_a4() -> ItemStatus:
 
 
 def check_table_a9() -> ItemStatus:
-    """Parameter counts of the 50 Table A9 shapes."""
-    table = data.table_a9()
-    printed = table["params_millions"].to_numpy(float) * 1e6
-    shapes = [TransformerShape.from_table_row(row) for _, row in table.iterrows()]
-    consistent = np.array([s.n_heads * s.kv_size == s.d_model for s in shapes])
-    errors = _rel([count_params(s) for s in shapes], printed)
+    """Parameter counts of the 50 Table A9 shapes (chapter 1's recount)."""
+    table = table_a9_recount()
+    consistent = table["consistent"].to_numpy(bool)
+    errors = table["error_d_model_wide"].abs().to_numpy(float)
     worst_consistent = float(errors[consistent].max())
     n_inconsistent = int((~consistent).sum())
     if worst_consistent >= PARAM_COUNT_RTOL:
@@ -186,13 +176,9 @@ def check_table4() -> ItemStatus:
 
 
 def _approach3_a3_error(law: ParametricLoss) -> tuple[float, int]:
-    """Largest relative FLOPs error of Table A3's Approach 3 column, skipping flagged rows."""
-    table = data.table_a3()
-    rows = table[table["approach"] == "approach_3"]
-    flagged = rows["note"].fillna("").astype(str).str.contains("typo")
-    usable = rows[~flagged]
-    error = _rel(law.flops_for_n_opt(usable["params"].to_numpy(float)), usable["flops"])
-    return float(error.max()), int(flagged.sum())
+    """Largest relative FLOPs error of Table A3's Approach 3 column, skipping the typo row."""
+    table = projection_table(law, "approach_3")
+    return float(projection_max_rel_diff(table, "flops").iloc[0]), int(table["typo"].sum())
 
 
 def check_table2() -> ItemStatus:

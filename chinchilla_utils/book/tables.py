@@ -1,13 +1,14 @@
-"""Approach 3 results as tables beside the paper's. Introduced in Chapter 4.
+"""Approach 3 results as tables beside the paper's. Introduced in the Approach 3 chapter.
 
-Three small jobs the Approach 3 chapter needs and the fitting module does not do:
+Two small jobs the Approach 3 chapter needs and the fitting module does not do:
 
 * :func:`approach3_table`: fitted laws (or the paper's constants) with their frontier exponents,
   tokens per parameter at a budget and, for fits, the optimiser's diagnostics, one row each;
 * :func:`law_objective`: score any law on a data set by the paper's objective (Eq. 11), so the
-  paper's printed constants and a refit can be compared on the same points;
-* :func:`table_a3_column` and :func:`table_a3_max_rel_diff`: regenerate a column of the paper's
-  Table A3 (model size -> compute-optimal FLOPs and tokens) from a law, beside the printed values.
+  paper's printed constants and a refit can be compared on the same points.
+
+Table A3 (model size -> compute-optimal FLOPs and tokens) is regenerated, like Table 3, by
+:func:`chinchilla_utils.book.projections.projection_table`.
 
 Units: ``n_params`` in parameters, ``n_tokens`` in training tokens, ``flops`` in training FLOPs
 (``C = 6 N D``), losses in nats.
@@ -21,18 +22,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from chinchilla_utils._validation import as_positive, check_choice
+from chinchilla_utils._validation import as_positive
 from chinchilla_utils.constants import CHINCHILLA_FLOPS
 from chinchilla_utils.fitting.approach3 import Approach3Result, approach3_objective
 from chinchilla_utils.laws import ParametricLoss
 
 __all__ = [
     "APPROACH3_TABLE_COLUMNS",
-    "TABLE_A3_COLUMNS",
     "approach3_table",
     "law_objective",
-    "table_a3_column",
-    "table_a3_max_rel_diff",
 ]
 
 #: Columns of :func:`approach3_table`.
@@ -51,19 +49,6 @@ APPROACH3_TABLE_COLUMNS = (
     "n_starts_at_best",
     "on_grid_edge",
     "n_points",
-)
-#: Columns of :func:`table_a3_column`.
-TABLE_A3_COLUMNS = (
-    "law",
-    "params",
-    "printed_flops",
-    "printed_tokens",
-    "printed_flops_6nd",
-    "typo",
-    "flops",
-    "tokens",
-    "flops_ratio",
-    "tokens_ratio",
 )
 
 
@@ -161,95 +146,3 @@ def law_objective(
         law.theta, np.log(n), np.log(d), np.log(el), delta=delta, reduction=reduction
     )
     return float(value)
-
-
-def table_a3_column(
-    laws: Mapping[str, ParametricLoss],
-    approach: str = "approach_3",
-    table: pd.DataFrame | None = None,
-) -> pd.DataFrame:
-    """A Table A3 column regenerated from each law, beside the printed values.
-
-    For every printed model size ``N`` the law's compute-optimal budget is the ``C`` at which
-    ``N_opt(C) = N`` (:meth:`~chinchilla_utils.laws.ParametricLoss.flops_for_n_opt`, Eq. 4 inverted) and its tokens
-    ``D_opt(C)``.
-
-    Parameters
-    ----------
-    laws : ``{label: ParametricLoss}`` (anything with ``flops_for_n_opt`` and ``d_opt``).
-    approach : which printed column: ``"approach_3"`` (default) or ``"approach_2"``.
-    table : Table A3 as from :func:`chinchilla_utils.datasets.paper.table_a3` (default: loaded).
-
-    Returns
-    -------
-    Long DataFrame, one row per (law, printed size), columns :data:`TABLE_A3_COLUMNS`:
-    ``printed_flops`` and ``printed_tokens`` as printed, ``printed_flops_6nd`` (``6 N D`` of
-    the printed size and tokens: where it disagrees with ``printed_flops`` by a factor of 10
-    the row is a typo), ``typo`` (the data file's note flags the row as a typo: the 175B row of
-    Approach 3, printed 1.26e24 for 1.26e25), the law's ``flops`` and ``tokens``, and the
-    ratios ``flops / printed_flops`` and ``tokens / printed_tokens``.
-    """
-    items = _check_entries(laws, "laws")
-    check_choice("approach", approach, ("approach_2", "approach_3"))
-    if table is None:
-        from chinchilla_utils.datasets.paper import table_a3
-
-        table = table_a3()
-    rows = table[table["approach"] == approach].reset_index(drop=True)
-    if rows.empty:
-        raise ValueError(f"table has no {approach!r} rows")
-    params = rows["params"].to_numpy(float)
-    printed_flops = rows["flops"].to_numpy(float)
-    printed_tokens = rows["tokens"].to_numpy(float)
-    note = rows["note"].fillna("").astype(str) if "note" in rows else pd.Series([""] * len(rows))
-    typo = note.str.contains("typo", case=False).to_numpy()
-    frames = []
-    for label, law in items.items():
-        for method in ("flops_for_n_opt", "d_opt"):
-            if not hasattr(law, method):
-                raise ValueError(f"law {label!r} lacks {method}(): got {law!r}")
-        flops = np.asarray(law.flops_for_n_opt(params), dtype=float)
-        tokens = np.asarray(law.d_opt(flops), dtype=float)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "law": str(label),
-                    "params": params,
-                    "printed_flops": printed_flops,
-                    "printed_tokens": printed_tokens,
-                    "printed_flops_6nd": 6.0 * params * printed_tokens,
-                    "typo": typo,
-                    "flops": flops,
-                    "tokens": tokens,
-                    "flops_ratio": flops / printed_flops,
-                    "tokens_ratio": tokens / printed_tokens,
-                }
-            )
-        )
-    return pd.concat(frames, ignore_index=True)[list(TABLE_A3_COLUMNS)]
-
-
-def table_a3_max_rel_diff(
-    column: pd.DataFrame, quantity: str = "flops", skip_typo: bool = True
-) -> pd.Series:
-    """Largest ``|law / printed - 1|`` per law in a :func:`table_a3_column` table.
-
-    Parameters
-    ----------
-    column : output of :func:`table_a3_column`.
-    quantity : ``"flops"`` or ``"tokens"``.
-    skip_typo : leave out rows flagged as typos (their printed FLOPs are off by 10x, which
-        would swamp every other difference).
-
-    Returns
-    -------
-    Series indexed by law label (in first-appearance order), relative differences as fractions.
-    """
-    check_choice("quantity", quantity, ("flops", "tokens"))
-    if not isinstance(column, pd.DataFrame) or not set(TABLE_A3_COLUMNS) <= set(column.columns):
-        raise ValueError("column must be a table_a3_column() DataFrame")
-    rows = column[~column["typo"]] if skip_typo else column
-    diff = (rows[f"{quantity}_ratio"] - 1.0).abs()
-    out = diff.groupby(rows["law"], sort=False).max()
-    out.name = f"max_rel_diff_{quantity}"
-    return out

@@ -16,6 +16,7 @@ deliberate change. Each file is hashed once per process (again only if it change
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from importlib import resources
@@ -24,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pooch
 
 __all__ = [
     "DATA_PACKAGE",
@@ -94,12 +94,16 @@ def _stat_key(path: Path) -> tuple[str, int, int]:
     return (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
 
 
+def _hash_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def file_sha256(path: str | PathLike[str]) -> str:
-    """SHA-256 of a file (hex), computed by :func:`pooch.file_hash` once per process per version."""
+    """SHA-256 of a file (hex), computed once per process per version of the file."""
     path = Path(path)
     key = _stat_key(path)
     if key not in _DIGESTS:
-        _DIGESTS[key] = pooch.file_hash(str(path), alg="sha256")
+        _DIGESTS[key] = _hash_file(path)
     return _DIGESTS[key]
 
 

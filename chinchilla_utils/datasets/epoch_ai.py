@@ -28,7 +28,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pooch
 
 from chinchilla_utils._validation import as_finite, as_positive
 from chinchilla_utils.datasets._files import DataChecksumError, file_sha256, read_csv
@@ -244,6 +243,10 @@ def epoch_data_path(*, download: bool = True) -> Path:
     except OSError as exc:
         raise _unavailable(f"{searched}cannot create the cache folder {cache_dir}: {exc}") from exc
     downloader = BoundedDownloader(deadline_s=_DOWNLOAD_DEADLINE_S, max_bytes=_DOWNLOAD_MAX_BYTES)
+
+    # pooch imports tqdm.auto, which warns in a notebook kernel without ipywidgets: import it
+    # only when a download is about to happen, not with the package.
+    import pooch
 
     def verified_download(url: str, output_file: str, pooch_instance: object = None) -> None:
         # Checked here, before pooch's own check, so that a wrong file gets this module's error

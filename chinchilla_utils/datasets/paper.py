@@ -37,6 +37,8 @@ __all__ = [
     "table2_exponents",
     "table3_approach1",
     "table_a3",
+    "PROJECTION_APPROACHES",
+    "projection_rows",
     "table_a4",
     "table_a9",
     "isoflop_budgets",
@@ -65,6 +67,10 @@ _SCHEMAS: dict[str, tuple[str, ...]] = {
         "quantity", "symbol", "value", "value_text", "unit", "description", "source", "note",
     ),
     "mmlu_summary": ("quantity", "value", "value_text", "unit", "source", "note"),
+    "muennighoff2023_constants": (
+        "variant", "E", "A", "B", "alpha", "beta", "r_d_star", "r_n_star", "log_E", "log_A",
+        "log_B", "source", "note",
+    ),
     "section34_text_claims": (
         "params", "flops", "tokens", "gopher_units", "claim", "source", "note",
     ),
@@ -104,7 +110,9 @@ _SCHEMAS: dict[str, tuple[str, ...]] = {
         "gopher_sampling_proportion_pct", "epochs_in_1_4t_tokens", "source", "note",
     ),
     "tablea2_other_datasets": ("dataset", "method", "a", "b", "source", "note"),
-    "tablea3_approach2_3_optimal": ("approach", "params", "flops", "tokens", "source", "note"),
+    "tablea3_approach2_3_optimal": (
+        "approach", "params", "flops", "tokens", "typo", "source", "note",
+    ),
     "tablea4_flops_ratio": (
         "params", "n_layers", "d_model", "ffw_size", "n_heads", "kv_size",
         "flops_ratio_vs_6nd", "source", "note",
@@ -138,6 +146,8 @@ _TEXT_COLUMNS: frozenset[str] = frozenset(
         "dataset", "split", "subset", "statistic", "claim",
     }
 )  # fmt: skip
+#: Columns that hold flags: ``True``/``False`` in the CSV, read as booleans.
+_BOOLEAN_COLUMNS: frozenset[str] = frozenset({"typo"})
 
 # Short names the chapters may use for the long file names.
 _ALIASES: dict[str, str] = {
@@ -184,10 +194,20 @@ def _check_schema(stem: str, df: pd.DataFrame, path: Path) -> None:
         )
     if len(df) == 0:
         raise ValueError(f"{path} has a header but no rows")
+    not_boolean = [
+        c for c in expected if c in _BOOLEAN_COLUMNS and not pd.api.types.is_bool_dtype(df[c])
+    ]
+    if not_boolean:
+        raise ValueError(
+            f"{path}: column(s) {not_boolean} should hold True or False in every row but do not "
+            "(an empty cell or another word?)"
+        )
     not_numeric = [
         c
         for c in expected
-        if c not in _TEXT_COLUMNS and not pd.api.types.is_numeric_dtype(df[c].dtype)
+        if c not in _TEXT_COLUMNS
+        and c not in _BOOLEAN_COLUMNS
+        and not pd.api.types.is_numeric_dtype(df[c].dtype)
     ]
     if not_numeric:
         raise ValueError(
@@ -274,10 +294,49 @@ def table_a3() -> pd.DataFrame:
     """Table A3: the Table 3 projections for Approaches 2 and 3, long format (18 rows).
 
     Columns ``approach`` (``approach_2`` / ``approach_3``), ``params``, ``flops`` (FLOPs),
-    ``tokens``, ``source``, ``note``. The Approach 3 175B row keeps the paper's typo
-    (1.26e24 printed; 6ND gives 1.26e25) and says so in ``note``.
+    ``tokens``, ``typo`` (bool), ``source``, ``note``. The Approach 3 175B row keeps the
+    paper's typo (1.26e24 printed; 6ND gives 1.26e25), flagged ``typo`` True and explained in
+    ``note``; every other row is False.
     """
     return load_table("tablea3_approach2_3_optimal")
+
+
+#: The approaches whose compute-optimal projections the paper prints (Tables 3 and A3).
+PROJECTION_APPROACHES = ("approach_1", "approach_2", "approach_3")
+
+
+def projection_rows(approach: str) -> pd.DataFrame:
+    """The printed compute-optimal projections of one approach, one row per model size.
+
+    Approach 1's are Table 3; Approaches 2 and 3 are the two columns of Table A3. One table
+    shape for all three, so that everything comparing a frontier with the printed rows (the
+    book's regenerated tables, the paper's frontiers in :mod:`chinchilla_utils.laws`) reads
+    them from here.
+
+    Parameters
+    ----------
+    approach : ``"approach_1"``, ``"approach_2"`` or ``"approach_3"``.
+
+    Returns
+    -------
+    DataFrame with ``approach``, ``params`` (parameters), ``flops`` (FLOPs), ``tokens``,
+    ``flops_gopher_units`` (the budget in multiples of Gopher's, as printed; Table 3 only, NaN
+    for Table A3, which prints none), ``typo`` (bool: the row the paper misprints) and
+    ``note``, sorted by size.
+    """
+    if approach not in PROJECTION_APPROACHES:
+        close = difflib.get_close_matches(str(approach), PROJECTION_APPROACHES, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ValueError(
+            f"unknown approach {approach!r}{hint}; choose one of {list(PROJECTION_APPROACHES)}"
+        )
+    if approach == "approach_1":
+        rows = table3_approach1().assign(approach=approach, typo=False)
+    else:
+        a3 = table_a3()
+        rows = a3[a3["approach"] == approach].assign(flops_gopher_units=np.nan)
+    columns = ["approach", "params", "flops", "tokens", "flops_gopher_units", "typo", "note"]
+    return rows[columns].sort_values("params").reset_index(drop=True)
 
 
 def table_a4() -> pd.DataFrame:

@@ -23,11 +23,21 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from chinchilla_utils._validation import as_positive, check_frame
+from chinchilla_utils._validation import as_positive, as_scalar, check_count
 from chinchilla_utils.constants import CHINCHILLA_FLOPS
 
-from .bootstrap import BootstrapResult, progress_iter, resample_indices
-from .powerlaw import PowerLawFit, fit_power_law
+from .bootstrap import (
+    DEFAULT_FRACTION,
+    DEFAULT_METHOD,
+    DEFAULT_N_RESAMPLES,
+    NOT_FAILED,
+    BootstrapResult,
+    progress_iter,
+    resample_indices,
+)
+from .errors import FitError
+from .inputs import Column, runs_table, source_label
+from .powerlaw import PowerLawFit, check_frontier_exponent, fit_power_law
 
 if TYPE_CHECKING:
     from ..laws import PowerLawFrontier
@@ -42,8 +52,6 @@ __all__ = [
 #: The paper's grid size (Section 3.1: "1500 logarithmically spaced FLOP values").
 N_GRID = 1500
 
-_REQUIRED = ("run_id", "n_params", "n_tokens", "loss")
-
 
 @dataclass(frozen=True)
 class _Curves:
@@ -56,21 +64,38 @@ class _Curves:
     log_tokens: np.ndarray  # (n_runs, n_grid) log tokens, NaN outside each run's range
 
 
-def _prepare(curves: Any, n_grid: int, smooth: int) -> _Curves:
-    """Validate ``curves`` and interpolate every run onto the common grid."""
+def _column_specs(
+    data: Any, run_id: Column, n_params: Column, n_tokens: Column, loss: Column, flops: Column
+) -> dict[str, Column]:
+    """Where each quantity comes from; ``flops=None`` takes ``data``'s ``flops`` if it has one."""
+    if flops is None and isinstance(data, pd.DataFrame) and "flops" in data.columns:
+        flops = "flops"
+    return {
+        "run_id": run_id,
+        "n_params": n_params,
+        "n_tokens": n_tokens,
+        "loss": loss,
+        "flops": flops,
+    }
+
+
+def _prepare(data: Any, specs: dict[str, Column], n_grid: int, smooth: int) -> _Curves:
+    """Validate the curves and interpolate every run onto the common grid."""
     # One row per logged point: run_id, n_params, n_tokens, loss, optional flops.
-    check_frame("curves", curves, _REQUIRED)
-    if int(n_grid) < 2:
-        raise ValueError(f"n_grid must be at least 2, got {n_grid!r}")
-    if int(smooth) < 1:
-        raise ValueError(f"smooth must be a window of at least 1 logged point, got {smooth!r}")
+    curves = runs_table(data, specs, name="data")
+    n_grid = check_count("n_grid", n_grid, minimum=2)
+    smooth = check_count("smooth", smooth, minimum=1)
+    label = {q: source_label(q, spec) for q, spec in specs.items()}
     if curves["run_id"].isna().any():
-        raise ValueError("curves has rows with a missing run_id; every logged point needs its run")
-    n_params = as_positive("n_params", curves["n_params"].to_numpy())
-    n_tokens = as_positive("n_tokens", curves["n_tokens"].to_numpy())
-    loss = as_positive("loss", curves["loss"].to_numpy())
+        row = curves.index[np.flatnonzero(curves["run_id"].isna().to_numpy())[0]]
+        raise ValueError(
+            f"{label['run_id']} is missing in row {row}: every logged point needs its run"
+        )
+    n_params = as_positive(label["n_params"], curves["n_params"].to_numpy())
+    n_tokens = as_positive(label["n_tokens"], curves["n_tokens"].to_numpy())
+    loss = as_positive(label["loss"], curves["loss"].to_numpy())
     if "flops" in curves.columns:
-        flops = as_positive("flops", curves["flops"].to_numpy())
+        flops = as_positive(label["flops"], curves["flops"].to_numpy())
     else:
         flops = 6.0 * n_params * n_tokens
     table = pd.DataFrame(
@@ -135,11 +160,7 @@ def _envelope_indices(log_loss: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
 
 
 def _check_min_competing(min_competing: int) -> int:
-    if isinstance(min_competing, bool) or not isinstance(min_competing, (int, np.integer)):
-        raise ValueError(f"min_competing must be an integer >= 1, got {min_competing!r}")
-    if min_competing < 1:
-        raise ValueError(f"min_competing must be at least 1 run, got {min_competing!r}")
-    return int(min_competing)
+    return check_count("min_competing", min_competing, minimum=1)
 
 
 def _envelope_frame(prepared: _Curves) -> pd.DataFrame:
@@ -158,14 +179,30 @@ def _envelope_frame(prepared: _Curves) -> pd.DataFrame:
     )
 
 
-def envelope_of_curves(curves: pd.DataFrame, n_grid: int = N_GRID, smooth: int = 1) -> pd.DataFrame:
+def envelope_of_curves(
+    data: pd.DataFrame | None = None,
+    *,
+    run_id: Column = "run_id",
+    n_params: Column = "n_params",
+    n_tokens: Column = "n_tokens",
+    loss: Column = "loss",
+    flops: Column = None,
+    n_grid: int = N_GRID,
+    smooth: int = 1,
+) -> pd.DataFrame:
     """The lowest loss over all runs at each of ``n_grid`` log-spaced FLOP values.
 
     Parameters
     ----------
-    curves : long table, one row per logged point: ``run_id``, ``n_params`` (parameters,
-        constant within a run), ``n_tokens`` (tokens seen so far), ``loss`` (nats), and
-        optionally ``flops`` (training FLOPs so far; default ``6 * n_params * n_tokens``).
+    data : long table, one row per logged point (see :mod:`chinchilla_utils.fitting.inputs`),
+        or None when the quantities below are given as arrays.
+    run_id : which run each point belongs to (a column name, default ``"run_id"``, or an
+        array).
+    n_params : the run's size (parameters, constant within a run).
+    n_tokens : tokens seen so far at the point.
+    loss : loss at the point (nats).
+    flops : training FLOPs so far at the point; None (default) takes ``data``'s ``flops``
+        column when it has one, else ``6 * n_params * n_tokens``.
     n_grid : number of log-spaced FLOP values spanning the data (the paper: 1,500).
     smooth : centred moving-average window (in logged points) applied to each run's log loss
         before interpolating; 1 (default) leaves curves as given. Noisy curves bias the
@@ -178,7 +215,8 @@ def envelope_of_curves(curves: pd.DataFrame, n_grid: int = N_GRID, smooth: int =
     ``n_tokens`` (tokens it had seen at that compute), and ``n_runs_competing`` (how many runs
     reach that FLOP value). Grid values that fall in a gap between runs' ranges are left out.
     """
-    return _envelope_frame(_prepare(curves, n_grid, smooth))
+    specs = _column_specs(data, run_id, n_params, n_tokens, loss, flops)
+    return _envelope_frame(_prepare(data, specs, n_grid, smooth))
 
 
 @dataclass(frozen=True)
@@ -197,7 +235,7 @@ class Approach1Result:
     envelope : the full envelope (every covered grid value), see :func:`envelope_of_curves`,
         with a boolean column ``fitted`` marking the points that enter the fits (inside the
         fitted range and reached by at least ``min_competing`` runs).
-    n_runs : runs in ``curves``.
+    n_runs : runs in the data.
     runs_on_envelope : run ids that win at least one fitted envelope point, smallest first.
     flops_min, flops_max : the FLOP range actually fitted (FLOPs).
     n_envelope_points : envelope points entering the fits.
@@ -233,20 +271,52 @@ def _fit_range(
     return (log_grid >= lo - 1e-12) & (log_grid <= hi + 1e-12)
 
 
+_NO_FRONTIER_HINT = "widen the fitted FLOP range or add sizes"
+
+
+def _check_enough_points(
+    n_points: int,
+    flops_min: float | None,
+    flops_max: float | None,
+    min_competing: int,
+    flops: Any,
+) -> None:
+    """FitError ``"too few envelope points"`` unless at least 2 envelope points are fitted."""
+    if n_points >= 2:
+        return
+    span = (
+        f"the envelope spans {np.min(flops):.3g} to {np.max(flops):.3g} FLOPs"
+        if np.size(flops)
+        else "the envelope is empty"
+    )
+    raise FitError(
+        f"Approach 1 needs at least 2 envelope points in [{flops_min!r}, {flops_max!r}] FLOPs "
+        f"reached by at least {min_competing} runs, got {n_points}; {span}",
+        reason="too few envelope points",
+    )
+
+
 def fit_approach1(
-    curves: pd.DataFrame,
+    data: pd.DataFrame | None = None,
+    *,
+    run_id: Column = "run_id",
+    n_params: Column = "n_params",
+    n_tokens: Column = "n_tokens",
+    loss: Column = "loss",
+    flops: Column = None,
     n_grid: int = N_GRID,
     flops_min: float | None = None,
     flops_max: float | None = None,
     smooth: int = 1,
-    name: str = "Approach 1",
     min_competing: int = MIN_COMPETING,
+    name: str = "Approach 1",
 ) -> Approach1Result:
     """Fit Approach 1: envelope of the training curves, then power laws in log-log space.
 
     Parameters
     ----------
-    curves, n_grid, smooth : as for :func:`envelope_of_curves`.
+    data, run_id, n_params, n_tokens, loss, flops, n_grid, smooth : as for
+        :func:`envelope_of_curves`.
     flops_min, flops_max : fit only envelope points within this range (FLOPs); None uses the
         whole envelope. At the ends of the data the envelope is held by the smallest or
         largest size trained whatever the true optimum; the result's
@@ -264,30 +334,25 @@ def fit_approach1(
 
     Raises
     ------
-    ValueError : malformed ``curves`` (missing columns, non-positive or non-finite values,
+    ValueError : malformed curves (missing columns, non-positive or non-finite values,
         a run with one point, several sizes or repeated FLOP values), an empty or inverted
-        FLOP range, fewer than 2 envelope points in it, or a fitted ``a <= 0``.
+        FLOP range.
+    FitError : fewer than 2 envelope points in the range (reason
+        ``"too few envelope points"``), or a fitted ``a`` outside (0, 1) (reason
+        ``"no frontier"``).
     """
     min_competing = _check_min_competing(min_competing)
-    prepared = _prepare(curves, n_grid, smooth)
+    specs = _column_specs(data, run_id, n_params, n_tokens, loss, flops)
+    prepared = _prepare(data, specs, n_grid, smooth)
     envelope = _envelope_frame(prepared)
     in_range = _fit_range(np.log10(envelope["flops"].to_numpy()), flops_min, flops_max)
     in_range &= envelope["n_runs_competing"].to_numpy() >= min_competing
     envelope["fitted"] = in_range
     fitted = envelope[in_range]
-    if len(fitted) < 2:
-        raise ValueError(
-            f"Approach 1 needs at least 2 envelope points in [{flops_min!r}, {flops_max!r}] FLOPs "
-            f"reached by at least {min_competing} runs, got {len(fitted)}; the envelope spans "
-            f"{envelope['flops'].min():.3g} to {envelope['flops'].max():.3g} FLOPs"
-        )
+    _check_enough_points(len(fitted), flops_min, flops_max, min_competing, envelope["flops"])
     n_fit = fit_power_law(fitted["flops"], fitted["n_params"])
     d_fit = fit_power_law(fitted["flops"], fitted["n_tokens"])
-    if n_fit.exponent <= 0:
-        raise ValueError(
-            f"Approach 1 fitted N_opt ∝ C^{n_fit.exponent:.3g}: the envelope's size does not grow "
-            "with compute over the fitted range, so there is no frontier; widen the range or add sizes"
-        )
+    check_frontier_exponent(n_fit.exponent, "Approach 1", _NO_FRONTIER_HINT)
     winners = fitted.drop_duplicates("run_id").sort_values("n_params")
     return Approach1Result(
         a=n_fit.exponent,
@@ -323,17 +388,23 @@ def _slope_intercept(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
 
 def bootstrap_approach1(
-    curves: pd.DataFrame,
-    n_resamples: int,
-    rng: np.random.Generator,
-    method: str = "replacement",
-    fraction: float = 0.8,
-    flops_for_ratio: float | None = None,
+    data: pd.DataFrame | None = None,
+    *,
+    run_id: Column = "run_id",
+    n_params: Column = "n_params",
+    n_tokens: Column = "n_tokens",
+    loss: Column = "loss",
+    flops: Column = None,
+    n_resamples: int = DEFAULT_N_RESAMPLES,
+    method: str = DEFAULT_METHOD,
+    fraction: float = DEFAULT_FRACTION,
+    flops_for_ratio: float = CHINCHILLA_FLOPS,
+    rng: np.random.Generator | int | None = None,
+    progress: bool | None = False,
     n_grid: int = N_GRID,
     flops_min: float | None = None,
     flops_max: float | None = None,
     smooth: int = 1,
-    progress: bool | None = None,
     min_competing: int = MIN_COMPETING,
 ) -> BootstrapResult:
     """Bootstrap Approach 1 by resampling whole runs (training curves).
@@ -345,28 +416,32 @@ def bootstrap_approach1(
 
     Parameters
     ----------
-    curves, n_grid, flops_min, flops_max, smooth, min_competing : as for :func:`fit_approach1`
-        (distinct runs count as competitors: a run drawn twice competes once).
-    n_resamples : number of resamples.
-    rng : a seeded ``numpy.random.Generator``; the same seed gives identical output.
-    method : ``"replacement"`` (default; classic bootstrap over runs) or ``"subsample"``
-        (the paper's variant: ``fraction`` of the runs without replacement).
-    fraction : subsample fraction in (0, 1].
+    data, run_id, n_params, n_tokens, loss, flops, n_grid, flops_min, flops_max, smooth,
+    min_competing : as for :func:`fit_approach1` (distinct runs count as competitors: a run
+        drawn twice competes once).
+    n_resamples : number of resamples (default 100, the paper's).
+    method : ``"subsample"`` (default; the paper's variant: ``fraction`` of the runs without
+        replacement) or ``"replacement"`` (classic bootstrap over runs).
+    fraction : subsample fraction in (0, 1] (default 0.8, the paper's).
     flops_for_ratio : budget (FLOPs) at which to report ``n_opt`` (parameters) and
         ``tokens_per_param`` (``C / (6 N_opt^2)``, the frontier's ratio); default
         :data:`~chinchilla_utils.constants.CHINCHILLA_FLOPS` (5.88e23).
-    progress : tqdm bar on/off; None shows one only when interactive.
+    rng : a ``numpy.random.Generator``, an integer seed, or None for the fixed default seed
+        (:data:`~chinchilla_utils.fitting.bootstrap.DEFAULT_SEED`); the same seed gives
+        identical output.
+    progress : tqdm bar on (True) or off (False, default); None shows one when interactive.
 
     Returns
     -------
-    BootstrapResult with samples columns ``a``, ``b``, ``n_opt``, ``tokens_per_param``; a
-    resample leaving fewer than 2 distinct envelope FLOP values in range is a failure (NaN,
-    counted in ``summary.n_failed``).
+    BootstrapResult with samples columns ``a``, ``b``, ``n_opt``, ``tokens_per_param``. A
+    resample that :func:`fit_approach1` would refuse (fewer than 2 envelope points in range,
+    or ``a`` outside (0, 1)) is a failure: a row of NaN, counted in ``summary.n_failed``, its
+    reason in ``failure_reason``.
     """
     min_competing = _check_min_competing(min_competing)
-    prepared = _prepare(curves, n_grid, smooth)
-    flops_ratio = CHINCHILLA_FLOPS if flops_for_ratio is None else flops_for_ratio
-    log_ratio = np.log10(float(as_positive("flops_for_ratio", flops_ratio)))
+    specs = _column_specs(data, run_id, n_params, n_tokens, loss, flops)
+    prepared = _prepare(data, specs, n_grid, smooth)
+    log_ratio = np.log10(as_scalar("flops_for_ratio", flops_for_ratio, positive=True))
     in_range = _fit_range(prepared.log_grid, flops_min, flops_max)
     log_grid = prepared.log_grid[in_range]
     log_loss = prepared.log_loss[:, in_range]
@@ -377,16 +452,22 @@ def bootstrap_approach1(
     )
     columns = ["a", "b", "n_opt", "tokens_per_param"]
     samples = np.full((len(indices), len(columns)), np.nan)
+    reasons = [NOT_FAILED] * len(indices)
     for i, idx in enumerate(progress_iter(indices, len(indices), "Approach 1 bootstrap", progress)):
         winners, _, _ = _envelope_indices(log_loss[idx])
         n_competing = np.isfinite(log_loss[np.unique(idx)]).sum(axis=0)
         cols = np.flatnonzero(n_competing >= min_competing)
         rows = idx[winners[cols]]
         x = log_grid[cols]
-        a, intercept = _slope_intercept(x, log_n[rows])
-        b, _ = _slope_intercept(x, log_tokens[rows, cols])
-        if not np.isfinite(a):
+        # The same refusals as fit_approach1, so a resample fails exactly when its fit would.
+        try:
+            _check_enough_points(cols.size, flops_min, flops_max, min_competing, 10.0**x)
+            a, intercept = _slope_intercept(x, log_n[rows])
+            check_frontier_exponent(a, "Approach 1", _NO_FRONTIER_HINT)
+        except FitError as err:
+            reasons[i] = err.reason
             continue
+        b, _ = _slope_intercept(x, log_tokens[rows, cols])
         log_n_opt = intercept + a * log_ratio
         samples[i] = [
             a,
@@ -395,4 +476,6 @@ def bootstrap_approach1(
             10.0 ** (log_ratio - np.log10(6.0) - 2 * log_n_opt),
         ]
     frame = pd.DataFrame(samples, columns=columns)
-    return BootstrapResult.from_samples(frame, method, n_resamples, fraction, unit="runs")
+    return BootstrapResult.from_samples(
+        frame, method, n_resamples, fraction, unit="runs", failure_reason=reasons
+    )

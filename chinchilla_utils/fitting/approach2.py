@@ -19,17 +19,35 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from chinchilla_utils._validation import as_positive, check_frame, check_same_shape
+from chinchilla_utils._validation import (
+    as_flag_column,
+    as_numeric_column,
+    as_positive,
+    as_scalar,
+    check_exact_groups,
+    check_same_shape,
+)
 from chinchilla_utils.constants import CHINCHILLA_FLOPS
 
-from .bootstrap import BootstrapResult, progress_iter, resample_indices
-from .powerlaw import PowerLawFit, fit_power_law
+from .bootstrap import (
+    DEFAULT_FRACTION,
+    DEFAULT_METHOD,
+    DEFAULT_N_RESAMPLES,
+    NOT_FAILED,
+    BootstrapResult,
+    progress_iter,
+    resample_indices,
+)
+from .errors import FitError
+from .inputs import Column, runs_table, source_label
+from .powerlaw import PowerLawFit, check_frontier_exponent, fit_power_law
 
 if TYPE_CHECKING:
     from ..laws import PowerLawFrontier
 
 __all__ = [
-    "CHINCHILLA_FLOPS",
+    "FLAT_RTOL",
+    "MIN_SIZES",
     "Approach2Result",
     "ParabolaError",
     "ParabolaFit",
@@ -42,18 +60,22 @@ __all__ = [
 #: Fewest distinct model sizes that determine a parabola.
 MIN_SIZES = 3
 
+#: A parabola is flat (refused) when its rise across the sampled sizes, ``|c2| (w/2)^2`` for
+#: ``w`` the width of the sampled ``ln N`` range, is at most this fraction of the loss scale.
+#: Round-off alone gives about 1e-16 (equal losses fitted "ok" with c2 = 2.4e-16); the
+#: shallowest real profile worth a vertex rises far more than 1e-8 of the loss.
+FLAT_RTOL = 1e-8
 
-class ParabolaError(ValueError):
+
+class ParabolaError(FitError):
     """An iso-FLOP parabola that does not locate a minimum inside the sampled sizes.
 
-    ``reason`` is a short code (``"opens downward"``, ``"vertex outside sampled sizes"``,
-    ``"fewer than 3 distinct sizes"``) that :func:`fit_approach2` writes into its
-    ``status`` column; the message gives the budget and the numbers.
+    A :class:`~chinchilla_utils.fitting.errors.FitError`: the input was valid, the profile
+    simply has no usable minimum. ``reason`` is a short code (``"opens downward"``,
+    ``"flat"``, ``"vertex outside sampled sizes"``, ``"fewer than 3 distinct sizes"``) that
+    :func:`fit_approach2` writes into its ``status`` column; the message gives the budget and
+    the numbers.
     """
-
-    def __init__(self, message: str, reason: str):
-        super().__init__(message)
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -113,7 +135,9 @@ def fit_isoflop_parabola(
     Raises
     ------
     ParabolaError : fewer than 3 distinct sizes; the parabola opens downward (``c2 <= 0``, no
-        minimum); or the vertex lies outside ``[min N, max N]`` (an extrapolated optimum).
+        minimum); it is flat (its rise across the sampled sizes is within :data:`FLAT_RTOL`
+        of the loss scale, either sign: round-off, not a minimum); or the vertex lies outside
+        ``[min N, max N]`` (an extrapolated optimum).
     ValueError : non-finite or non-positive inputs, or mismatched shapes.
     """
     n_arr = as_positive("n_params", n_params)
@@ -133,9 +157,19 @@ def fit_isoflop_parabola(
     x_mean = float(x.mean())
     c2, c1c, c0c = np.polyfit(x - x_mean, loss_arr, 2)
     c2, c1c, c0c = float(c2), float(c1c), float(c0c)
-    if c2 <= 0:
+    # Flatness first: round-off gives |c2| ~ 1e-16 of either sign on equal losses.
+    rise = c2 * (np.ptp(x) / 2) ** 2
+    loss_scale = float(np.max(np.abs(loss_arr)))
+    if abs(rise) <= FLAT_RTOL * loss_scale:
         raise ParabolaError(
-            f"{label}: the parabola of loss against ln N opens downward (c2 = {c2:.3g} <= 0), "
+            f"{label}: the profile is flat: the parabola rises {rise:.3g} nats across the "
+            f"sampled sizes (c2 = {c2:.3g}), within {FLAT_RTOL:g} of the loss scale "
+            f"{loss_scale:.3g}, which round-off alone can produce; it locates no minimum",
+            reason="flat",
+        )
+    if c2 < 0:
+        raise ParabolaError(
+            f"{label}: the parabola of loss against ln N opens downward (c2 = {c2:.3g} < 0), "
             f"so it has no minimum; sizes {n_arr.min():.3g} to {n_arr.max():.3g} parameters",
             reason="opens downward",
         )
@@ -182,12 +216,11 @@ class Approach2Result:
         ``n_sizes``, ``n_opt`` (parameters), ``d_opt`` (tokens), ``loss_opt`` (nats),
         ``curvature``, ``status`` (``"ok"`` or the short reason it was refused) and ``message``.
     n_fit, d_fit : power-law fits of ``n_opt`` and ``d_opt`` against budget over the ``ok`` rows.
-    frontier : ``n_fit`` as a :class:`~chinchilla_utils.laws.PowerLawFrontier` (None only
-        inside the bootstrap, which skips it).
+    frontier : ``n_fit`` as a :class:`~chinchilla_utils.laws.PowerLawFrontier`.
     parabolas : accepted :class:`ParabolaFit` per budget (for plotting).
     n_points_used : points that entered a parabola fit.
     n_rows_without_budget : rows whose budget was NaN (not on any iso-FLOP slice), excluded.
-    n_rows_excluded : rows flagged by ``exclude_col``, excluded.
+    n_rows_excluded : rows flagged by ``exclude``, excluded.
     """
 
     a: float
@@ -195,7 +228,7 @@ class Approach2Result:
     per_budget: pd.DataFrame
     n_fit: PowerLawFit
     d_fit: PowerLawFit
-    frontier: PowerLawFrontier | None
+    frontier: PowerLawFrontier
     parabolas: dict[float, ParabolaFit] = field(default_factory=dict)
     n_points_used: int = 0
     n_rows_without_budget: int = 0
@@ -213,31 +246,41 @@ class Approach2Result:
 
 
 def _usable_points(
-    points: pd.DataFrame, flops_col: str, n_col: str, loss_col: str, exclude_col: str | None
+    data: pd.DataFrame | None,
+    budget: Column,
+    n_params: Column,
+    loss: Column,
+    exclude: Column,
 ) -> tuple[pd.DataFrame, int, int]:
     """Rows that belong to a budget and are not excluded, plus how many of each were dropped."""
-    columns = [flops_col, n_col, loss_col] + ([exclude_col] if exclude_col else [])
-    check_frame("points", points, columns)
-    budget = pd.to_numeric(points[flops_col], errors="coerce")
-    no_budget = budget.isna().to_numpy()
+    table = runs_table(
+        data, {"budget": budget, "n_params": n_params, "loss": loss, "exclude": exclude}
+    )
+    labels = {q: source_label(q, spec) for q, spec in (("budget", budget), ("exclude", exclude))}
+    # Missing budgets (NaN) mean "on no iso-FLOP slice"; text that is not a number is an error.
+    budgets = as_numeric_column(labels["budget"], table["budget"], table.index)
+    no_budget = np.isnan(budgets)
     excluded = (
-        points[exclude_col].fillna(False).astype(bool).to_numpy()
-        if exclude_col
-        else np.zeros(len(points), dtype=bool)
+        as_flag_column(labels["exclude"], table["exclude"], table.index)
+        if "exclude" in table
+        else np.zeros(len(table), dtype=bool)
     )
     keep = ~no_budget & ~excluded
+    check_exact_groups(labels["budget"], budgets[keep])
     used = pd.DataFrame(
         {
-            "budget": as_positive(flops_col, budget.to_numpy(dtype=float)[keep]),
-            "n_params": as_positive(n_col, points[n_col].to_numpy()[keep]),
-            "loss": as_positive(loss_col, points[loss_col].to_numpy()[keep]),
+            "budget": as_positive(labels["budget"], budgets[keep]),
+            "n_params": as_positive(
+                source_label("n_params", n_params), table["n_params"].to_numpy()[keep]
+            ),
+            "loss": as_positive(source_label("loss", loss), table["loss"].to_numpy()[keep]),
         }
     )
     return used, int(no_budget.sum()), int((excluded & ~no_budget).sum())
 
 
-def _fit_clean(used: pd.DataFrame, name: str | None) -> Approach2Result:
-    """Fit validated points; ``name=None`` skips the frontier (bootstrap resamples)."""
+def _fit_clean(used: pd.DataFrame, name: str) -> Approach2Result:
+    """Fit validated points: the point fit and every bootstrap resample run exactly this."""
     rows, parabolas = [], {}
     for budget, group in used.groupby("budget", sort=True):
         budget = float(budget)
@@ -276,20 +319,15 @@ def _fit_clean(used: pd.DataFrame, name: str | None) -> Approach2Result:
             if rows
             else ""
         )
-        raise ValueError(
+        raise FitError(
             f"Approach 2 needs at least 2 budgets with an accepted parabola for the power laws, "
-            f"got {len(ok)} of {len(per_budget)} ({reasons or 'no budgets'})"
+            f"got {len(ok)} of {len(per_budget)} ({reasons or 'no budgets'})",
+            reason="too few budgets",
         )
     n_fit = fit_power_law(ok["budget"], ok["n_opt"])
     d_fit = fit_power_law(ok["budget"], ok["d_opt"])
-    frontier = None
-    if name is not None:
-        if n_fit.exponent <= 0:
-            raise ValueError(
-                f"Approach 2 fitted N_opt ∝ C^{n_fit.exponent:.3g}: the optimal size does not "
-                "grow with compute, so there is no frontier; check the per-budget vertices"
-            )
-        frontier = n_fit.to_frontier(name=name)
+    check_frontier_exponent(n_fit.exponent, "Approach 2", "check the per-budget vertices")
+    frontier = n_fit.to_frontier(name=name)
     return Approach2Result(
         a=n_fit.exponent,
         b=d_fit.exponent,
@@ -303,26 +341,29 @@ def _fit_clean(used: pd.DataFrame, name: str | None) -> Approach2Result:
 
 
 def fit_approach2(
-    points: pd.DataFrame,
-    flops_col: str = "budget",
-    n_col: str = "n_params",
-    loss_col: str = "loss",
-    exclude_col: str | None = None,
+    data: pd.DataFrame | None = None,
+    *,
+    budget: Column = "budget",
+    n_params: Column = "n_params",
+    loss: Column = "loss",
+    exclude: Column = None,
     name: str = "Approach 2",
 ) -> Approach2Result:
     """Fit Approach 2: one parabola per iso-FLOP budget, then power laws across budgets.
 
     Parameters
     ----------
-    points : one row per trained model, with its budget, size and final loss.
-    flops_col : column naming the budget (FLOPs) each point belongs to, e.g. ``"budget"`` for
-        synthetic data or ``"isoflop_budget"`` for :func:`chinchilla_utils.datasets.epoch_ai.load_epoch_points`.
-        Points are grouped on exact equality of this value; rows where it is NaN belong to no
-        budget and are excluded (counted in ``n_rows_without_budget``).
-    n_col : column of model sizes (parameters).
-    loss_col : column of final losses (nats).
-    exclude_col : optional boolean column (e.g. ``"outlier"``); rows where it is True are
-        excluded and counted in ``n_rows_excluded``.
+    data : one row per trained model (see :mod:`chinchilla_utils.fitting.inputs`), or None
+        when the quantities below are given as arrays.
+    budget : the budget (FLOPs) each run belongs to: a column of ``data`` (default
+        ``"budget"``; ``"isoflop_budget"`` for
+        :func:`chinchilla_utils.datasets.epoch_ai.load_epoch_points`) or an array. Runs are
+        grouped on exact equality of this value; a missing value (NaN or empty) puts a run on
+        no budget, and it is excluded (counted in ``n_rows_without_budget``).
+    n_params : model sizes (parameters), a column name or an array.
+    loss : final losses (nats), a column name or an array (the sweep's ``"final_val_loss"``).
+    exclude : optional flags (a column name such as ``"outlier"``, or a boolean array); rows
+        flagged True are excluded and counted in ``n_rows_excluded``.
     name : label for the returned frontier.
 
     Returns
@@ -332,64 +373,73 @@ def fit_approach2(
 
     Raises
     ------
-    ValueError : missing columns, invalid values, or fewer than 2 accepted budgets.
+    ValueError : missing columns; invalid values (a budget that is not a number, an exclude
+        flag that is not a boolean: the message names the first bad row; budgets closer than
+        1e-6 relative, which would split one iso-FLOP profile in two).
+    FitError : fewer than 2 accepted budgets (reason ``"too few budgets"``), or a fitted
+        ``a`` outside (0, 1) (reason ``"no frontier"``).
     """
-    used, n_no_budget, n_excluded = _usable_points(points, flops_col, n_col, loss_col, exclude_col)
+    used, n_no_budget, n_excluded = _usable_points(data, budget, n_params, loss, exclude)
     result = _fit_clean(used, name)
     return replace(result, n_rows_without_budget=n_no_budget, n_rows_excluded=n_excluded)
 
 
 def bootstrap_approach2(
-    points: pd.DataFrame,
-    n_resamples: int = 100,
-    rng: np.random.Generator | None = None,
-    method: str = "subsample",
-    fraction: float = 0.8,
-    flops_for_ratio: float | None = None,
-    flops_col: str = "budget",
-    n_col: str = "n_params",
-    loss_col: str = "loss",
-    exclude_col: str | None = None,
-    progress: bool | None = None,
+    data: pd.DataFrame | None = None,
+    *,
+    budget: Column = "budget",
+    n_params: Column = "n_params",
+    loss: Column = "loss",
+    exclude: Column = None,
+    n_resamples: int = DEFAULT_N_RESAMPLES,
+    method: str = DEFAULT_METHOD,
+    fraction: float = DEFAULT_FRACTION,
+    flops_for_ratio: float = CHINCHILLA_FLOPS,
+    rng: np.random.Generator | int | None = None,
+    progress: bool | None = False,
 ) -> BootstrapResult:
     """Bootstrap Approach 2 by resampling points from the pooled set.
 
     The resampled units are individual (size, loss) points drawn from all budgets together,
     not stratified per budget, as in the paper's variant (fit on a random 80% of the data, 100
-    times; see :mod:`chinchilla_utils.fitting.bootstrap`). Pooling lets a resample thin a budget until its parabola is refused,
-    which is part of the uncertainty. Rows without a budget or flagged by ``exclude_col`` are
-    removed before resampling.
+    times; see :mod:`chinchilla_utils.fitting.bootstrap`). Pooling lets a resample thin a
+    budget until its parabola is refused, which is part of the uncertainty. Rows without a
+    budget or flagged by ``exclude`` are removed before resampling.
 
     Parameters
     ----------
-    points, flops_col, n_col, loss_col, exclude_col : as for :func:`fit_approach2`.
-    n_resamples : number of resamples (the paper used 100).
-    rng : a seeded ``numpy.random.Generator`` (required); the same seed gives identical output.
+    data, budget, n_params, loss, exclude : as for :func:`fit_approach2`.
+    n_resamples : number of resamples (default 100, the paper's).
     method : ``"subsample"`` (default; the paper's variant, ``fraction`` of the points without
         replacement) or ``"replacement"`` (classic bootstrap).
-    fraction : subsample fraction in (0, 1].
+    fraction : subsample fraction in (0, 1] (default 0.8, the paper's).
     flops_for_ratio : budget (FLOPs) at which to report ``n_opt`` and ``tokens_per_param``;
         default :data:`~chinchilla_utils.constants.CHINCHILLA_FLOPS` (5.88e23).
-    progress : tqdm bar on/off; None shows one only when interactive.
+    rng : a ``numpy.random.Generator``, an integer seed, or None for the fixed default seed
+        (:data:`~chinchilla_utils.fitting.bootstrap.DEFAULT_SEED`); the same seed gives
+        identical output.
+    progress : tqdm bar on (True) or off (False, default); None shows one when interactive.
 
     Returns
     -------
     BootstrapResult with samples columns ``a``, ``b``, ``n_opt`` (parameters at
-    ``flops_for_ratio``), ``tokens_per_param`` and ``n_budgets_refused``. A resample left with
-    fewer than 2 accepted budgets is a failure: a row of NaN, counted in ``summary.n_failed``.
+    ``flops_for_ratio``), ``tokens_per_param`` and ``n_budgets_refused``. A resample that
+    :func:`fit_approach2` would refuse (fewer than 2 accepted budgets, or no frontier) is a
+    failure: a row of NaN, counted in ``summary.n_failed``, its reason in ``failure_reason``.
     """
-    used, _, _ = _usable_points(points, flops_col, n_col, loss_col, exclude_col)
-    flops_ratio = CHINCHILLA_FLOPS if flops_for_ratio is None else flops_for_ratio
-    flops_ratio = float(as_positive("flops_for_ratio", flops_ratio))
+    used, _, _ = _usable_points(data, budget, n_params, loss, exclude)
+    flops_ratio = as_scalar("flops_for_ratio", flops_for_ratio, positive=True)
     indices = resample_indices(len(used), n_resamples, rng, method=method, fraction=fraction)
     columns = ["a", "b", "n_opt", "tokens_per_param", "n_budgets_refused"]
-    rows = []
+    rows, reasons = [], []
     for idx in progress_iter(indices, len(indices), "Approach 2 bootstrap", progress):
         try:
-            res = _fit_clean(used.iloc[idx], None)
-        except ValueError:
+            res = _fit_clean(used.iloc[idx], "resample")
+        except FitError as err:
             rows.append(dict.fromkeys(columns, np.nan))
+            reasons.append(err.reason)
             continue
+        reasons.append(NOT_FAILED)
         n_opt = float(res.n_fit.predict(flops_ratio))
         rows.append(
             {
@@ -401,4 +451,6 @@ def bootstrap_approach2(
             }
         )
     samples = pd.DataFrame(rows, columns=columns)
-    return BootstrapResult.from_samples(samples, method, n_resamples, fraction, unit="points")
+    return BootstrapResult.from_samples(
+        samples, method, n_resamples, fraction, unit="points", failure_reason=reasons
+    )

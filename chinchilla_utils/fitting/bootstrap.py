@@ -1,8 +1,23 @@
-"""Resampling schemes shared by the three approaches' bootstraps.
+"""Resampling schemes shared by the three approaches' bootstraps, and their common defaults.
 
 Two schemes: the ordinary bootstrap (draw as many items as there are, with replacement)
-and the paper's variant (Section 3.1: fit on a random 80% subsample, 100 times). Both take
-a seeded :class:`numpy.random.Generator`, so a seed fixes every draw.
+and the paper's variant (Section 3.1 and the Table 2 caption: "80% of the dataset is sampled
+100 times", i.e. fit on a random 80% subsample, 100 times). Every approach's bootstrap takes
+the same arguments with the same defaults, defined here once:
+
+- ``n_resamples`` = :data:`DEFAULT_N_RESAMPLES` (100, the paper's count);
+- ``method`` = :data:`DEFAULT_METHOD` (``"subsample"``, the paper's variant);
+- ``fraction`` = :data:`DEFAULT_FRACTION` (0.8, the paper's 80%);
+- ``flops_for_ratio`` = :data:`~chinchilla_utils.constants.CHINCHILLA_FLOPS` (the budget at
+  which ``n_opt`` and ``tokens_per_param`` are reported);
+- ``rng``: a :class:`numpy.random.Generator` or an integer seed; None means the fixed seed
+  :data:`DEFAULT_SEED`, so an unseeded call is still reproducible (:func:`as_generator`);
+- ``progress`` = False (no bar unless asked; ``None`` shows one when interactive).
+
+A resample whose fit fails, or that the approach's point fit would refuse (too few budgets,
+an optimal size that does not grow with compute), is a failure: a row of NaN in
+:attr:`BootstrapResult.samples` with its reason in :attr:`BootstrapResult.failure_reason`,
+counted and never dropped.
 """
 
 from __future__ import annotations
@@ -15,9 +30,70 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from chinchilla_utils._validation import check_choice
+from chinchilla_utils._validation import as_finite, check_choice, check_count
+
+from .errors import FitError
+
+__all__ = [
+    "DEFAULT_FRACTION",
+    "DEFAULT_METHOD",
+    "DEFAULT_N_RESAMPLES",
+    "DEFAULT_SEED",
+    "RESAMPLING_METHODS",
+    "BootstrapResult",
+    "as_generator",
+    "check_fraction",
+    "percentile_summary",
+    "progress_iter",
+    "resample_indices",
+]
 
 RESAMPLING_METHODS = ("replacement", "subsample")
+#: Resamples per bootstrap (the paper: 100).
+DEFAULT_N_RESAMPLES = 100
+#: The paper's resampling scheme: a random ``fraction`` of the data without replacement.
+DEFAULT_METHOD = "subsample"
+#: The paper's subsample fraction (80%).
+DEFAULT_FRACTION = 0.8
+#: The seed used when ``rng`` is None (the same as Approach 3's bootstrap uses).
+DEFAULT_SEED = 0
+#: What ``failure_reason`` holds for a resample that succeeded.
+NOT_FAILED = ""
+
+
+def as_generator(rng: Any) -> np.random.Generator:
+    """The generator a bootstrap draws from: ``rng`` itself, a seed, or the default seed.
+
+    Parameters
+    ----------
+    rng : a :class:`numpy.random.Generator` (used as is, so its state advances), an integer
+        seed (``numpy.random.default_rng(rng)``) or None (:data:`DEFAULT_SEED`).
+
+    Raises
+    ------
+    TypeError
+        For anything else (a float, a bool, a legacy ``RandomState``).
+    """
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None:
+        return np.random.default_rng(DEFAULT_SEED)
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, (bool, np.bool_)):
+        if rng < 0:
+            raise ValueError(f"rng as a seed must be >= 0, got {rng!r}")
+        return np.random.default_rng(int(rng))
+    raise TypeError(
+        f"rng must be a numpy.random.Generator, an integer seed or None (seed {DEFAULT_SEED}), "
+        f"got {rng!r} ({type(rng).__name__}); pass numpy.random.default_rng(seed)"
+    )
+
+
+def check_fraction(fraction: Any) -> float:
+    """The subsample fraction as a float in (0, 1], or a ValueError naming it."""
+    value = as_finite("fraction", fraction)
+    if value.ndim != 0 or not 0 < float(value) <= 1:
+        raise ValueError(f"fraction must be one number in (0, 1], got {fraction!r}")
+    return float(value)
 
 
 @dataclass(frozen=True)
@@ -33,6 +109,9 @@ class BootstrapResult:
     n_resamples : number of resamples drawn.
     fraction : subsample fraction (only meaningful for ``"subsample"``).
     unit : what was resampled (``"runs"`` or ``"points"``).
+    failure_reason : one entry per resample, aligned with ``samples``: ``""`` where the fit
+        succeeded, else the short reason code of the failure (as in
+        :class:`~chinchilla_utils.fitting.errors.FitError`, e.g. ``"no frontier"``).
     """
 
     samples: pd.DataFrame
@@ -41,12 +120,31 @@ class BootstrapResult:
     n_resamples: int
     fraction: float
     unit: str
+    failure_reason: pd.Series
 
     @classmethod
     def from_samples(
-        cls, samples: pd.DataFrame, method: str, n_resamples: int, fraction: float, unit: str
+        cls,
+        samples: pd.DataFrame,
+        method: str,
+        n_resamples: int,
+        fraction: float,
+        unit: str,
+        failure_reason: Sequence[str] | None = None,
     ) -> BootstrapResult:
-        """Wrap a table of per-resample estimates, summarised by :func:`percentile_summary`."""
+        """Wrap a table of per-resample estimates, summarised by :func:`percentile_summary`.
+
+        ``failure_reason`` gives each resample's failure code (``""`` if it succeeded); when
+        None, a resample whose every estimate is NaN is recorded as ``"fit failed"``.
+        """
+        if failure_reason is None:
+            failed = samples.isna().all(axis=1).to_numpy() if samples.shape[1] else []
+            failure_reason = ["fit failed" if f else NOT_FAILED for f in failed]
+        reasons = pd.Series(list(failure_reason), index=samples.index, dtype=object)
+        if len(reasons) != len(samples):
+            raise ValueError(
+                f"failure_reason has {len(reasons)} entries for {len(samples)} resamples"
+            )
         return cls(
             samples=samples,
             summary=percentile_summary(samples),
@@ -54,16 +152,44 @@ class BootstrapResult:
             n_resamples=int(n_resamples),
             fraction=float(fraction),
             unit=unit,
+            failure_reason=reasons.rename("failure_reason"),
         )
 
+    @property
+    def n_failed(self) -> int:
+        """Resamples whose fit failed (or was refused), whatever the reason."""
+        return int((self.failure_reason != NOT_FAILED).sum())
+
+    def failure_counts(self) -> pd.Series:
+        """How many resamples failed for each reason (empty when none failed)."""
+        failed = self.failure_reason[self.failure_reason != NOT_FAILED]
+        return failed.value_counts().rename("n_resamples")
+
     def interval(self, quantity: str, low: float = 10, high: float = 90) -> tuple[float, float]:
-        """The (low, high) percentiles of one quantity, ignoring failed resamples."""
+        """The (low, high) percentiles of one quantity, ignoring failed resamples.
+
+        Raises
+        ------
+        ValueError
+            For an unknown quantity.
+        FitError
+            When no resample gave a finite value (reason ``"all resamples failed"``); the
+            message counts the failures by reason.
+        """
         if quantity not in self.samples.columns:
             raise ValueError(
                 f"unknown quantity {quantity!r}; choose one of {list(self.samples.columns)}"
             )
         values = self.samples[quantity].to_numpy(dtype=float)
         values = values[np.isfinite(values)]
+        if values.size == 0:
+            reasons = ", ".join(f"{n} {r!r}" for r, n in self.failure_counts().items())
+            raise FitError(
+                f"all {len(self.samples)} resamples failed for {quantity!r}, so it has no "
+                f"interval ({reasons or 'no finite value'}); check the point fit on the same "
+                "data, or use more data per resample (a larger fraction)",
+                reason="all resamples failed",
+            )
         return float(np.percentile(values, low)), float(np.percentile(values, high))
 
 
@@ -71,19 +197,20 @@ def resample_indices(
     n_items: int,
     n_resamples: int,
     rng: np.random.Generator,
-    method: str = "replacement",
-    fraction: float = 0.8,
+    method: str = DEFAULT_METHOD,
+    fraction: float = DEFAULT_FRACTION,
 ) -> np.ndarray:
     """Index arrays for ``n_resamples`` resamples of ``n_items`` items.
 
     Parameters
     ----------
     n_items : number of units to resample (runs, or points).
-    n_resamples : number of resamples.
-    rng : a seeded generator; the only source of randomness.
-    method : ``"replacement"`` (classic bootstrap, ``n_items`` draws with replacement) or
-        ``"subsample"`` (the paper's variant: ``round(fraction * n_items)`` draws without
-        replacement).
+    n_resamples : number of resamples (an integer >= 1).
+    rng : a :class:`numpy.random.Generator`, an integer seed or None (see
+        :func:`as_generator`); the only source of randomness.
+    method : ``"subsample"`` (default; the paper's variant: ``round(fraction * n_items)``
+        draws without replacement) or ``"replacement"`` (classic bootstrap, ``n_items`` draws
+        with replacement).
     fraction : subsample fraction for ``method="subsample"``, in (0, 1].
 
     Returns
@@ -91,21 +218,13 @@ def resample_indices(
     Integer array of shape ``(n_resamples, k)``, one row of indices per resample.
     """
     check_choice("resampling method", method, RESAMPLING_METHODS)
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(
-            f"rng must be a numpy.random.Generator, got {type(rng).__name__}; "
-            "pass numpy.random.default_rng(seed)"
-        )
-    if int(n_items) < 2:
-        raise ValueError(f"n_items must be at least 2 to resample, got {n_items}")
-    if int(n_resamples) < 1:
-        raise ValueError(f"n_resamples must be at least 1, got {n_resamples}")
+    n_resamples = check_count("n_resamples", n_resamples, minimum=1)
+    n_items = check_count("n_items", n_items, minimum=2)
+    generator = as_generator(rng)
     if method == "replacement":
-        return rng.integers(0, n_items, size=(n_resamples, n_items))
-    if not 0 < fraction <= 1:
-        raise ValueError(f"fraction must lie in (0, 1], got {fraction!r}")
-    k = max(2, int(round(fraction * n_items)))
-    return np.stack([rng.choice(n_items, size=k, replace=False) for _ in range(n_resamples)])
+        return generator.integers(0, n_items, size=(n_resamples, n_items))
+    k = max(2, int(round(check_fraction(fraction) * n_items)))
+    return np.stack([generator.choice(n_items, size=k, replace=False) for _ in range(n_resamples)])
 
 
 def percentile_summary(

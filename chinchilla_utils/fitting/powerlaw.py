@@ -20,10 +20,12 @@ from chinchilla_utils._validation import (
     check_same_shape,
 )
 
+from .errors import FitError
+
 if TYPE_CHECKING:  # laws imports nothing from fitting; keep the runtime import lazy anyway
     from ..laws import PowerLawFrontier
 
-__all__ = ["PowerLawFit", "fit_power_law"]
+__all__ = ["ROUNDOFF_EXPONENT", "PowerLawFit", "check_frontier_exponent", "fit_power_law"]
 
 
 @dataclass(frozen=True)
@@ -119,4 +121,40 @@ def fit_power_law(x: np.ndarray, y: np.ndarray) -> PowerLawFit:
         exponent_stderr=float(stderr),
         x_min=float(x_arr.min()),
         x_max=float(x_arr.max()),
+    )
+
+
+#: Slopes this close to 0 (or 1) are round-off: a flat envelope fitted 4e-31.
+ROUNDOFF_EXPONENT = 1e-9
+
+
+def check_frontier_exponent(exponent: float, approach: str, hint: str) -> float:
+    """Accept a fitted ``N_opt ∝ C^a`` exponent only if it describes a frontier: ``0 < a < 1``.
+
+    With ``a <= 0`` the optimal size does not grow with compute; with ``a >= 1`` the optimal
+    token count ``D_opt = C / (6 N_opt)`` does not. Exponents within
+    :data:`ROUNDOFF_EXPONENT` of 0 or 1 count as those: flat data give slopes of about
+    1e-30 of either sign, round-off rather than growth. Approaches 1 and 2 call this on their
+    point fits and on every bootstrap resample, so a resample is refused exactly when its
+    point fit would be.
+
+    Parameters
+    ----------
+    exponent : the fitted exponent ``a``.
+    approach : the approach's name, for the message (``"Approach 2"``).
+    hint : what the caller can check or change, appended to the message.
+
+    Raises
+    ------
+    FitError
+        With reason ``"no frontier"`` (also for a NaN exponent).
+    """
+    a = float(exponent)
+    if ROUNDOFF_EXPONENT < a < 1 - ROUNDOFF_EXPONENT:
+        return a
+    what = "optimal size" if not a > 0.5 else "optimal token count C / (6 N_opt)"
+    raise FitError(
+        f"{approach} fitted N_opt ∝ C^{a:.3g}: the {what} does not grow with compute, so "
+        f"there is no frontier; {hint}",
+        reason="no frontier",
     )

@@ -8,6 +8,11 @@ Regenerating them does (``pip install chinchilla_utils[sweep]``)::
 
     python -m chinchilla_utils.sweep --plan book --jobs 2
 
-Only ``chinchilla_utils.sweep.train`` imports torch, and only inside the worker processes.
-Used by the Approach 1, 2 and 3 chapters.
+On a Ray cluster or a local Ray (``pip install chinchilla_utils[cluster]``)::
+
+    python -m chinchilla_utils.sweep --plan large --backend ray --address auto
+
+Only ``chinchilla_utils.sweep.train`` imports torch, and only inside the worker processes
+(and the driver, to check a GPU for ``--device cuda``); only ``sweep.ray_cluster`` imports
+ray, when a Ray sweep starts. Used by the Approach 1, 2 and 3 chapters.
 """

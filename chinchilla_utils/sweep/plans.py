@@ -151,9 +151,20 @@ class RunSpec:
         lr = f"_lr{self.peak_lr:.3g}" if self.plan == "lr_calibration" else ""
         return f"C{budget}_{self.shape.name}_s{self.seed}{lr}"
 
-    def key(self, corpus_sha256: str) -> str:
-        """Cache key: a hash of everything that changes the run's numbers (not the plan name)."""
+    def key(self, corpus_sha256: str, device: str = "cpu", n_threads: int = 1) -> str:
+        """Cache key: a hash of everything that changes the run's numbers (not the plan name).
+
+        The device and, on the CPU, torch's thread count change the numbers too (kernels sum
+        in other orders); they enter the hash only when they are not the defaults (``"cpu"``,
+        1 thread), so that the keys of runs made before these options existed are unchanged.
+        """
+        extra: dict[str, object] = {}
+        if device != "cpu":
+            extra["device"] = device
+        elif n_threads != 1:
+            extra["n_threads"] = n_threads
         payload = {
+            **extra,
             "recipe": RECIPE_VERSION,
             "corpus": corpus_sha256,
             "shape": self.shape.as_dict(),
@@ -234,7 +245,96 @@ def smoke_plan() -> list[RunSpec]:
     return specs
 
 
-PLANS = {"book": book_plan, "smoke": smoke_plan, "lr_calibration": lr_calibration_plan}
+# --- the large plan: budgets to 1e15 FLOPs, for a cluster or a GPU (never run in CI) ---------
+
+#: Budgets in FLOPs (6ND): the book's half-decade grid continued for two more decades.
+LARGE_BUDGETS: tuple[float, ...] = (3e13, 1e14, 3e14, 1e15)
+#: Where the large plan centres its sizes: the frontier N_opt = k C^a (parameters, C in FLOPs)
+#: that Approach 2 fits to the shipped book sweep (seed 0, all four budgets accepted), frozen
+#: here and checked against a fresh fit by the tests. At 1e15 FLOPs it predicts 2.2M
+#: parameters, against 1.2M from the book's fixed ratio ``centre_params``.
+LARGE_CENTRE_COEFFICIENT = 6.095e-3
+LARGE_CENTRE_EXPONENT = 0.5701
+#: Rungs above the book's ladder (layers, width), about 0.1 dex apart up to 8.0M parameters.
+LARGE_LADDER_EXTENSION: tuple[tuple[int, int], ...] = (
+    (5, 96),
+    (5, 112),
+    (6, 112),
+    (6, 128),
+    (8, 128),
+    (7, 160),
+    (8, 176),
+    (9, 192),
+    (10, 208),
+    (10, 240),
+    (10, 256),
+)
+#: Peak LR of widths the calibration did not reach, as a multiple of the width rule: the two
+#: widest calibrated widths (64 and 80) both chose 2x (data/sweep/lr_calibration.csv).
+LARGE_LR_FACTOR_BEYOND_TABLE = 2.0
+
+
+def large_centre_params(budget: float) -> float:
+    """The large plan's predicted optimum, ``k C^a`` parameters, for ``budget`` in FLOPs."""
+    budget = float(as_positive("budget", budget))
+    return LARGE_CENTRE_COEFFICIENT * budget**LARGE_CENTRE_EXPONENT
+
+
+def large_ladder_shapes() -> list[SweepShape]:
+    """The book's ladder and ``LARGE_LADDER_EXTENSION``, smallest first."""
+    rungs = (*LADDER, *LARGE_LADDER_EXTENSION)
+    return sorted((shape_from_width(n, d) for n, d in rungs), key=count_params)
+
+
+def nearest_ladder_shapes(
+    centre_n_params: float, ladder: list[SweepShape], n_sizes: int, spacing_dex: float
+) -> list[SweepShape]:
+    """``n_sizes`` distinct shapes of ``ladder`` around ``centre_n_params``, ``spacing_dex`` apart.
+
+    Each target size takes the nearest unused rung (in log N), as ``shapes_for_budget`` does
+    for the book.
+    """
+    centre = math.log10(float(as_positive("centre_n_params", centre_n_params)))
+    if n_sizes > len(ladder):
+        raise ValueError(f"n_sizes {n_sizes} exceeds the ladder's {len(ladder)} shapes")
+    logs = [math.log10(count_params(s)) for s in ladder]
+    chosen: list[int] = []
+    for k in range(n_sizes):
+        target = centre + (k - (n_sizes - 1) / 2) * spacing_dex
+        order = sorted(range(len(ladder)), key=lambda i: (abs(logs[i] - target), i))
+        chosen.append(next(i for i in order if i not in chosen))
+    return [ladder[i] for i in sorted(chosen)]
+
+
+def large_peak_lr(d_model: int) -> float:
+    """The frozen book rate for a calibrated width, else ``LARGE_LR_FACTOR_BEYOND_TABLE`` x rule."""
+    if BOOK_PEAK_LR and d_model in BOOK_PEAK_LR:
+        return BOOK_PEAK_LR[d_model]
+    return LARGE_LR_FACTOR_BEYOND_TABLE * width_rule_lr(d_model)
+
+
+def large_plan() -> list[RunSpec]:
+    """Six sizes 0.2 dex apart around ``large_centre_params`` at each of ``LARGE_BUDGETS``.
+
+    24 runs, seed 0, the book's recipe and evaluation; 1.36M optimizer steps in all (see
+    data/sweep/README.md for its cost in CPU- and GPU-hours). Never run in CI.
+    """
+    ladder = large_ladder_shapes()
+    specs = []
+    for budget in LARGE_BUDGETS:
+        centre = large_centre_params(budget)
+        for shape in nearest_ladder_shapes(centre, ladder, SIZES_PER_BUDGET, SIZE_SPACING_DEX):
+            steps = steps_for_budget(budget, count_params(shape))
+            specs.append(RunSpec("large", budget, shape, large_peak_lr(shape.d_model), 0, steps))
+    return specs
+
+
+PLANS = {
+    "book": book_plan,
+    "smoke": smoke_plan,
+    "lr_calibration": lr_calibration_plan,
+    "large": large_plan,
+}
 
 
 def get_plan(name: str) -> list[RunSpec]:

@@ -1,32 +1,45 @@
-"""Run a plan: one single-threaded worker process per core, resumable, then tidy CSVs.
+"""Run a plan on a backend (a local process pool, or Ray), resumable, then tidy CSVs.
 
-Each finished run is written atomically (temporary file, then ``os.replace``) to a cache
-directory under a key that hashes everything that changes its numbers, so an interrupted
-sweep resumes where it stopped and a second invocation runs nothing. The plan's ``runs.csv``
-and ``curves.csv`` are then assembled from the cache. Nothing here imports torch: the workers
-do, in their own processes.
+Each finished run is written atomically (temporary file, then ``os.replace``) by the driver
+to a cache directory under a key that hashes everything that changes its numbers (the device
+too, and the thread count when it is not 1), so an interrupted sweep resumes where it stopped,
+a second invocation runs nothing, and a sweep can move between backends. A run file counts
+only if it is valid (:mod:`~chinchilla_utils.sweep.cache`): an invalid one is moved aside and
+trained again. The plan's ``runs.csv`` and ``curves.csv`` are then assembled from the cache.
+Nothing here imports torch or ray: the workers do (and the driver's check of ``--device cuda``).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import platform
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
 
 import pandas as pd
 
 from chinchilla_utils._validation import check_choice
 
+from . import pool, ray_cluster
+from .cache import (
+    check_cache_writable,
+    move_aside,
+    read_run,
+    run_file,
+    scan_cache,
+    write_json_atomic,
+)
+from .errors import IncompletePlanError, InvalidRunFileError
 from .model_shapes import SEQ_LEN, count_params, training_flops_per_token
 from .plans import BATCH_SIZE, PLANS, RECIPE_VERSION, TOKENS_PER_STEP, RunSpec, get_plan
+from .worker import DEVICES, RunJob, require_local_gpu, require_torch, train_record
 
-_WORKER_CORPUS = None
+#: Where runs train: ``process`` (the default: worker processes on this machine) or ``ray``
+#: (Ray tasks on a local Ray or an existing cluster). Each takes ``(jobs, n_workers, *,
+#: corpus, address)`` and yields ``(job, record)`` as runs finish.
+BACKENDS = {"process": pool.run_jobs, "ray": ray_cluster.run_jobs}
 
 
 def default_cache_dir() -> Path:
@@ -35,91 +48,79 @@ def default_cache_dir() -> Path:
     return Path(env) if env else Path.home() / ".cache" / "chinchilla_utils" / "sweep"
 
 
-def default_out_dir(plan: str) -> Path:
+def default_out_dir(plan: str, device: str = "cpu") -> Path:
     """Where a plan's CSVs go unless told: ``data/sweep`` for ``book`` and ``lr_calibration``.
 
-    ``lr_calibration`` writes only ``lr_calibration.csv`` there; ``smoke`` goes to a folder
-    beside the cache, so that a bare ``python -m chinchilla_utils.sweep`` never overwrites the
-    shipped book results.
+    ``lr_calibration`` writes only ``lr_calibration.csv`` there; other plans, and any plan
+    trained on a device other than the CPU (the shipped files are CPU runs), go to a folder
+    beside the cache, so that a bare ``python -m chinchilla_utils.sweep`` never overwrites
+    the shipped book results.
     """
     from chinchilla_utils.datasets.sweep import SWEEP_DIR
 
     check_choice("plan", plan, PLANS)
+    check_choice("device", device, DEVICES)
+    if device != "cpu":
+        return default_cache_dir().parent / f"sweep-{plan}-{device}"
     if plan in ("book", "lr_calibration"):
         return SWEEP_DIR
     return default_cache_dir().parent / f"sweep-{plan}"
 
 
-def _corpus():
-    global _WORKER_CORPUS
-    if _WORKER_CORPUS is None:
-        from .corpus import load_corpus
-
-        _WORKER_CORPUS = load_corpus()
-    return _WORKER_CORPUS
-
-
-def _init_worker(n_threads: int) -> None:
-    # One thread per worker: at these sizes two 1-thread processes beat one 2-thread process,
-    # and a fixed thread count is what makes results bit-identical from run to run.
-    import torch
-
-    torch.set_num_threads(n_threads)
-    _corpus()
+def _positive_int(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, got {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1, got {value!r}")
+    return value
 
 
-def _write_json_atomic(path: Path, payload: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(payload, indent=1))
-    os.replace(tmp, path)
+def plan_jobs(
+    plan: str, corpus_sha256: str, device: str = "cpu", threads_per_run: int = 1
+) -> list[RunJob]:
+    """The plan's runs as jobs with their cache keys, for this corpus, device and thread count."""
+    check_choice("device", device, DEVICES)
+    threads_per_run = _positive_int("threads_per_run", threads_per_run)
+    return [
+        RunJob(
+            spec,
+            spec.key(corpus_sha256, device=device, n_threads=threads_per_run),
+            corpus_sha256,
+            device,
+            threads_per_run,
+        )
+        for spec in get_plan(plan)
+    ]
 
 
-def execute_run(spec: RunSpec, cache_dir: str) -> str:
+def execute_run(
+    spec: RunSpec, cache_dir: str, device: str = "cpu", threads_per_run: int = 1
+) -> str:
     """Train one run in this process and write its result file; returns the file's path."""
-    from .train import train_run
+    from .worker import _local_corpus
 
-    corpus = _corpus()
-    key = spec.key(corpus.sha256_train)
-    result = train_run(
-        spec.shape,
-        spec.n_steps,
-        spec.peak_lr,
-        spec.seed,
-        corpus.train,
-        corpus.val,
-        n_curve_points=spec.n_curve_points,
-        n_val_evals=spec.n_val_evals,
-        n_val_windows=spec.n_val_windows,
+    sha = _local_corpus().sha256_train
+    job = RunJob(
+        spec, spec.key(sha, device=device, n_threads=threads_per_run), sha, device, threads_per_run
     )
-    payload = {
-        "key": key,
-        "recipe": RECIPE_VERSION,
-        "budget": spec.budget,
-        "shape": spec.shape.as_dict(),
-        "peak_lr": spec.peak_lr,
-        "seed": spec.seed,
-        "n_steps": spec.n_steps,
-        "n_val_windows": spec.n_val_windows,
-        "corpus": corpus.summary(),
-        "host": platform.node(),
-        "processor": platform.processor() or platform.machine(),
-        **result,
-    }
-    path = Path(cache_dir) / f"{key}.json"
-    _write_json_atomic(path, payload)
+    path = run_file(cache_dir, job.key)
+    write_json_atomic(path, train_record(job))
     return str(path)
 
 
-def _run_order(spec: RunSpec) -> tuple[int, float]:
+def _run_order(job: RunJob) -> tuple[int, float]:
     # First seed before extra seeds (an interrupted sweep has one complete seed sooner), and
-    # within a seed the largest budgets first, so that both workers stay busy until the end.
-    return (spec.seed, -spec.budget)
+    # within a seed the largest budgets first, so that every worker stays busy until the end.
+    return (job.spec.seed, -job.spec.budget)
 
 
 @dataclass(frozen=True)
 class SweepSummary:
-    """What an invocation did: runs trained, runs found in the cache, seconds elapsed."""
+    """What an invocation did: runs trained, runs found in the cache, seconds elapsed.
+
+    ``n_invalid`` counts run files found invalid, moved aside and trained again (they are
+    among ``n_executed``).
+    """
 
     plan: str
     n_runs: int
@@ -127,6 +128,19 @@ class SweepSummary:
     n_skipped: int
     elapsed_seconds: float
     out_dir: Path
+    backend: str = "process"
+    device: str = "cpu"
+    n_invalid: int = 0
+
+
+def _check_can_train(backend: str, device: str, address: str | None) -> None:
+    # Everything that would stop the first run, checked before it starts.
+    if backend == "ray":
+        ray_cluster.require_ray()
+    if backend == "process" or address is None:  # trains on this machine's Python
+        require_torch()
+        if device == "cuda":
+            require_local_gpu()
 
 
 def run_plan(
@@ -136,45 +150,88 @@ def run_plan(
     cache_dir: Path | str | None = None,
     progress: bool = True,
     assemble: bool = True,
+    *,
+    backend: str = "process",
+    device: str = "cpu",
+    threads_per_run: int = 1,
+    address: str | None = None,
 ) -> SweepSummary:
     """Train every run of ``plan`` that is not in the cache, then write its CSVs to ``out_dir``.
 
-    ``jobs`` single-threaded worker processes share the runs: the first seed first, and within a
-    seed the largest budgets first.
+    ``jobs`` runs at a time (``backend="process"``: that many worker processes; ``"ray"``
+    without ``address``: a local Ray of ``jobs x threads_per_run`` CPUs; with ``address``: as
+    many as the cluster fits), each with ``threads_per_run`` torch threads, on ``device``
+    (``"cpu"`` or ``"cuda"``). The first seed first, and within a seed the largest budgets
+    first. Before anything trains: a writable cache, ray (for ``backend="ray"``), torch and a
+    GPU (for ``"cuda"``) are checked, each refused with a
+    :class:`~chinchilla_utils.sweep.errors.SweepError` that says how to fix it; invalid run
+    files are moved aside with an
+    :class:`~chinchilla_utils.sweep.errors.InvalidRunFileWarning` and trained again.
     """
     from tqdm.auto import tqdm
 
     from .corpus import load_corpus
 
-    specs = get_plan(plan)
-    if jobs < 1:
-        raise ValueError(f"jobs must be at least 1, got {jobs!r}")
-    out_dir = Path(out_dir) if out_dir is not None else default_out_dir(plan)
+    check_choice("backend", backend, BACKENDS)
+    check_choice("device", device, DEVICES)
+    jobs = _positive_int("jobs", jobs)
+    if address is not None and backend != "ray":
+        raise ValueError(f"address {address!r} needs backend='ray', got backend={backend!r}")
+    out_dir = Path(out_dir) if out_dir is not None else default_out_dir(plan, device)
     cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     corpus = load_corpus()
-    pending = [s for s in specs if not (cache_dir / f"{s.key(corpus.sha256_train)}.json").exists()]
-    pending.sort(key=_run_order)
+    all_jobs = plan_jobs(plan, corpus.sha256_train, device, threads_per_run)
+    scan = scan_cache(cache_dir, [job.key for job in all_jobs])
+    todo = sorted((j for j in all_jobs if j.key not in scan.valid), key=_run_order)
     start = time.perf_counter()
-    if pending:
-        ctx = get_context("spawn")
-        with (
-            ProcessPoolExecutor(
-                jobs, mp_context=ctx, initializer=_init_worker, initargs=(1,)
-            ) as pool,
-            tqdm(total=len(pending), desc=f"sweep {plan}", unit="run", disable=not progress) as bar,
-        ):
-            futures = [pool.submit(execute_run, s, str(cache_dir)) for s in pending]
-            for future in as_completed(futures):
-                future.result()
+    if todo:
+        check_cache_writable(cache_dir)
+        _check_can_train(backend, device, address)
+        for job in all_jobs:
+            if job.key in scan.invalid:
+                move_aside(run_file(cache_dir, job.key), scan.invalid[job.key], job.spec.run_id)
+        results = BACKENDS[backend](todo, jobs, corpus=corpus, address=address)
+        with tqdm(
+            total=len(todo),
+            desc=f"sweep {plan} ({backend}, {device})",
+            unit="run",
+            disable=not progress,
+        ) as bar:
+            for job, record in results:
+                write_json_atomic(run_file(cache_dir, job.key), record)
                 bar.update(1)
     elapsed = time.perf_counter() - start
     if assemble:
-        assemble_plan(plan, out_dir, cache_dir, elapsed_seconds=elapsed, n_executed=len(pending))
-    return SweepSummary(plan, len(specs), len(pending), len(specs) - len(pending), elapsed, out_dir)
+        assemble_plan(
+            plan,
+            out_dir,
+            cache_dir,
+            elapsed_seconds=elapsed,
+            n_executed=len(todo),
+            device=device,
+            threads_per_run=threads_per_run,
+        )
+    return SweepSummary(
+        plan,
+        len(all_jobs),
+        len(todo),
+        len(all_jobs) - len(todo),
+        elapsed,
+        out_dir,
+        backend,
+        device,
+        len(scan.invalid),
+    )
 
 
 def _sha256_file(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _rerun_command(plan: str, device: str, threads_per_run: int) -> str:
+    extra = "" if device == "cpu" else f" --device {device}"
+    extra += "" if threads_per_run == 1 else f" --threads {threads_per_run}"
+    return f"python -m chinchilla_utils.sweep --plan {plan}{extra}"
 
 
 def assemble_plan(
@@ -183,32 +240,45 @@ def assemble_plan(
     cache_dir: Path | str | None = None,
     elapsed_seconds: float | None = None,
     n_executed: int | None = None,
+    device: str = "cpu",
+    threads_per_run: int = 1,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Build ``runs.csv``, ``curves.csv`` and ``sweep_meta.json`` in ``out_dir`` from the cache.
 
     The ``lr_calibration`` plan writes ``lr_calibration.csv`` (the search as evidence, see
-    :func:`~chinchilla_utils.datasets.sweep.lr_calibration_summary`) instead. Raises
-    ``FileNotFoundError`` naming the missing runs when the plan is not complete.
+    :func:`~chinchilla_utils.datasets.sweep.lr_calibration_summary`) instead. Only reads the
+    cache: raises :class:`~chinchilla_utils.sweep.errors.InvalidRunFileError` (a
+    ``ValueError``) naming every invalid run file and why, else
+    :class:`~chinchilla_utils.sweep.errors.IncompletePlanError` (a ``FileNotFoundError``)
+    naming the missing runs, each with the command that trains them; nothing is written then.
     """
     from .corpus import load_corpus
 
     out_dir = Path(out_dir)
     cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     corpus = load_corpus()
-    specs = get_plan(plan)
-    results = []
-    missing = []
-    for spec in specs:
-        path = cache_dir / f"{spec.key(corpus.sha256_train)}.json"
-        if path.exists():
-            results.append((spec, json.loads(path.read_text())))
-        else:
-            missing.append(spec.run_id)
-    if missing:
-        raise FileNotFoundError(
-            f"plan {plan!r} has {len(missing)} runs not in {cache_dir}: {missing[:5]}; "
-            f"run `python -m chinchilla_utils.sweep --plan {plan}` first"
+    jobs = plan_jobs(plan, corpus.sha256_train, device, threads_per_run)
+    scan = scan_cache(cache_dir, [job.key for job in jobs])
+    rerun = _rerun_command(plan, device, threads_per_run)
+    missing = [job.spec.run_id for job in jobs if job.key in scan.missing]
+    if scan.invalid:
+        bad = [
+            f"{run_file(cache_dir, job.key)} (run {job.spec.run_id}): {scan.invalid[job.key]}"
+            for job in jobs
+            if job.key in scan.invalid
+        ]
+        also = f"; {len(missing)} more runs are missing" if missing else ""
+        raise InvalidRunFileError(
+            f"plan {plan!r} has {len(bad)} invalid run files in {cache_dir}: "
+            + "; ".join(bad)
+            + f"{also}; run `{rerun}`, which moves invalid files aside and trains them again"
         )
+    if missing:
+        raise IncompletePlanError(
+            f"plan {plan!r} has {len(missing)} runs not in {cache_dir}: {missing[:5]}; "
+            f"run `{rerun}` first"
+        )
+    results = [(job.spec, read_run(cache_dir, job.key)) for job in jobs]
     run_rows, curve_rows = [], []
     for spec, res in results:
         n_params = count_params(spec.shape)
@@ -294,6 +364,7 @@ def assemble_plan(
         "corpus": corpus.summary(),
         "torch_version": sorted(set(runs["torch_version"])),
         "n_threads_per_worker": sorted({int(t) for t in runs["n_threads"]}),
+        "device": sorted({res.get("device", "cpu") for _, res in results}),
         "sum_run_wall_seconds": float(runs["wall_seconds"].sum()),
         "sum_run_cpu_seconds": float(runs["cpu_seconds"].sum()),
         "last_invocation_elapsed_seconds": elapsed_seconds,
@@ -305,5 +376,5 @@ def assemble_plan(
         },
         "sha256": files,
     }
-    _write_json_atomic(out_dir / "sweep_meta.json", meta)
+    write_json_atomic(out_dir / "sweep_meta.json", meta)
     return runs, curves

@@ -7,6 +7,7 @@ tests of everything else run without torch.
 from __future__ import annotations
 
 import math
+import platform
 import time
 
 import numpy as np
@@ -127,18 +128,25 @@ def train_run(
     n_val_evals: int = 8,
     n_val_windows: int = 256,
     progress=None,
+    device: str = "cpu",
 ) -> dict[str, object]:
-    """Train one model for ``n_steps`` steps of ``BATCH_SIZE x SEQ_LEN`` bytes.
+    """Train one model for ``n_steps`` steps of ``BATCH_SIZE x SEQ_LEN`` bytes on ``device``.
 
     Returns the averaged training curve (``step``, ``loss`` lists: mean loss over each block of
     about ``n_steps / n_curve_points`` steps, indexed by the block's last step), the validation
     curve (``val_step``, ``val_loss``) and timings. Same seed and thread count give
     bit-identical results: the batches come from a generator seeded with ``seed`` alone, so
     every size in a seed sees the same bytes in the same order.
+
+    ``device="cuda"`` trains the same recipe on a GPU: the weights are initialised and the
+    batches drawn on the CPU exactly as for ``"cpu"``, then moved, so both devices start from
+    the same weights and see the same bytes; the arithmetic stays float32 (torch's default
+    keeps TF32 off for matmuls), but GPU kernels sum in other orders than CPU ones, so losses
+    agree with a CPU run's only to rounding, growing along the run.
     """
     torch.manual_seed(seed)
     data_gen = torch.Generator().manual_seed(seed)
-    model = build_model(shape)
+    model = build_model(shape).to(device)
     matrices = [p for p in model.parameters() if p.dim() >= 2]
     vectors = [p for p in model.parameters() if p.dim() < 2]
     optimizer = torch.optim.AdamW(
@@ -152,7 +160,7 @@ def train_run(
     )
     train_t = torch.from_numpy(np.array(train_bytes, dtype=np.uint8))  # writable copy
     offsets = torch.arange(SEQ_LEN + 1)
-    windows = validation_windows(np.asarray(val_bytes), n_val_windows)
+    windows = validation_windows(np.asarray(val_bytes), n_val_windows).to(device)
     warmup = warmup_steps_for(n_steps)
     block = max(1, n_steps // n_curve_points)
     eval_at = {max(1, round(n_steps * (i + 1) / n_val_evals)) for i in range(n_val_evals)}
@@ -167,7 +175,7 @@ def train_run(
         for group in optimizer.param_groups:
             group["lr"] = lr_at(step, n_steps, peak_lr, warmup)
         starts = torch.randint(0, train_t.numel() - SEQ_LEN - 1, (BATCH_SIZE,), generator=data_gen)
-        xy = train_t[starts[:, None] + offsets].long()
+        xy = train_t[starts[:, None] + offsets].long().to(device)
         logits = model(xy[:, :-1])
         loss = F.cross_entropy(logits.reshape(-1, VOCAB_SIZE), xy[:, 1:].reshape(-1))
         optimizer.zero_grad(set_to_none=True)
@@ -197,4 +205,10 @@ def train_run(
         "n_params_torch": sum(p.numel() for p in model.parameters()),
         "torch_version": torch.__version__,
         "n_threads": torch.get_num_threads(),
+        "device": device,
+        "device_name": (
+            torch.cuda.get_device_name(torch.device(device))
+            if device.startswith("cuda")
+            else platform.processor() or platform.machine()
+        ),
     }
