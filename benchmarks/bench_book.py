@@ -30,6 +30,7 @@ import json
 import multiprocessing
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -52,6 +53,7 @@ class ChapterRun:
 
     chapter: str
     seconds: float
+    cpu_seconds: float
     start: float
     end: float
     worker: int
@@ -90,10 +92,18 @@ def _warm_up(delay: float) -> int:
     return os.getpid()
 
 
+def _cpu_seconds() -> float:
+    """CPU time (user + system, s) of this process and of its ended children (the kernels)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def _run_chapter(chapter: str, output_dir: str, origin: float) -> ChapterRun:
     """Execute one chapter with papermill; never raises (a failure is recorded)."""
     import papermill
 
+    cpu_before = _cpu_seconds()
     start = time.perf_counter()
     error = None
     try:
@@ -111,6 +121,7 @@ def _run_chapter(chapter: str, output_dir: str, origin: float) -> ChapterRun:
     return ChapterRun(
         chapter=Path(chapter).stem,
         seconds=end - start,
+        cpu_seconds=_cpu_seconds() - cpu_before,
         start=start - origin,
         end=end - origin,
         worker=os.getpid(),
@@ -170,22 +181,27 @@ def _load(load: tuple[float, float, float]) -> str:
 
 
 def print_passes(passes: list[Pass]) -> None:
-    """Per-chapter seconds for each pass, totals and the serial/parallel ratio."""
+    """Per-chapter wall and CPU seconds for each pass, totals and the serial/parallel ratio."""
     names = [run.chapter for run in passes[0].runs]
-    headers = [f"{p.jobs} worker{'s' if p.jobs > 1 else ''}" for p in passes]
-    width = max(len(name) for name in names + ["total (wall)"])
-    print(f"{'chapter':<{width}}  " + "  ".join(f"{h:>10}" for h in headers))
+    width = max(len(name) for name in names + ["sum of chapters"])
+    header = "".join(f"  {f'{p.jobs} worker(s): wall':>19}  {'cpu':>6}" for p in passes)
+    print(f"{'chapter':<{width}}{header}")
     for i, name in enumerate(names):
         cells = []
         for p in passes:
             run = p.runs[i]
-            cells.append(f"{run.seconds:>10.1f}" if run.error is None else f"{'FAILED':>10}")
-        print(f"{name:<{width}}  " + "  ".join(cells))
-    print(
-        f"{'sum of chapters':<{width}}  "
-        + "  ".join(f"{sum(run.seconds for run in p.runs):>10.1f}" for p in passes)
+            wall = f"{run.seconds:.1f}" if run.error is None else "FAILED"
+            cells.append(f"  {wall:>19}  {run.cpu_seconds:>6.1f}")
+        print(f"{name:<{width}}" + "".join(cells))
+    sums = "".join(
+        f"  {sum(r.seconds for r in p.runs):>19.1f}  {sum(r.cpu_seconds for r in p.runs):>6.1f}"
+        for p in passes
     )
-    print(f"{'total (wall)':<{width}}  " + "  ".join(f"{p.wall_seconds:>10.1f}" for p in passes))
+    print(f"{'sum of chapters':<{width}}{sums}")
+    print(
+        f"{'total (wall)':<{width}}"
+        + "".join(f"  {p.wall_seconds:>19.1f}  {'':>6}" for p in passes)
+    )
     for p in passes:
         print(
             f"{p.jobs} worker(s){' (cold numba cache)' if p.cold else ''}: load average "
@@ -208,9 +224,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--jobs",
         type=int,
-        nargs="+",
+        nargs="*",
         default=[1, 2],
-        help="worker counts, one pass each, in this order (default: 1 2)",
+        help="worker counts, one pass each, in this order (default: 1 2; none: --site only)",
     )
     parser.add_argument(
         "--cold", action="store_true", help="every pass starts from an empty numba cache"
@@ -240,7 +256,8 @@ def main(argv: list[str] | None = None) -> int:
     for jobs in args.jobs:
         passes.append(run_pass(chapters, jobs, args.cold))
         print(f"pass with {jobs} worker(s): {passes[-1].wall_seconds:.1f} s", flush=True)
-    print_passes(passes)
+    if passes:
+        print_passes(passes)
 
     site = {}
     if args.site:

@@ -65,22 +65,22 @@ def test_read_jobs_refuses_bad_values(configured, environ, message):
         parallel_read.read_jobs(configured, environ)
 
 
-def test_reading_order_puts_notebooks_first_in_given_order():
+def test_reading_chunks_other_pages_together_then_each_notebook():
     docnames = ["book/api", "book/intro", "notebooks/01", "notebooks/02", "book/glossary"]
     executed = {"book/intro", "notebooks/01", "notebooks/02"}
-    assert parallel_read.reading_order(docnames, executed) == [
-        "book/intro",
-        "notebooks/01",
-        "notebooks/02",
-        "book/api",
-        "book/glossary",
+    assert parallel_read.reading_chunks(docnames, executed) == [
+        ["book/api", "book/glossary"],
+        ["book/intro"],
+        ["notebooks/01"],
+        ["notebooks/02"],
     ]
+    assert parallel_read.reading_chunks(["a", "b"], {"a", "b"}) == [["a"], ["b"]]
 
 
-def test_start_order_chunks_layout():
-    order = ["a", "b", "c", "d", "e"]
-    assert parallel_read.start_order_chunks(order, 2) == [["a"], ["b"], ["e"], ["d"], ["c"]]
-    assert parallel_read.start_order_chunks(order[:2], 2) == [["a"], ["b"]]
+def test_pool_order_layout():
+    chunks = [["a", "x"], ["b"], ["c"], ["d"], ["e"]]
+    assert parallel_read.pool_order(chunks, 2) == [["a", "x"], ["b"], ["e"], ["d"], ["c"]]
+    assert parallel_read.pool_order(chunks[:2], 2) == [["a", "x"], ["b"]]
 
 
 def _started_at(chunk: list[str]) -> float:
@@ -94,13 +94,13 @@ def _started_at(chunk: list[str]) -> float:
 @pytest.mark.parametrize("nproc", [2, 3])
 def test_sphinx_task_pool_starts_chunks_in_reading_order(nproc):
     """The chunk layout compensates for the pool's hand-out order; if Sphinx changes that, the
-    chapters would start in another order (the build would still be right, only slower)."""
+    chapters start in another order (the build is still right, only slower)."""
     from sphinx.util.parallel import ParallelTasks
 
     order = [f"page{i}" for i in range(7)]
     starts: dict[str, float] = {}
     tasks = ParallelTasks(nproc)
-    for chunk in parallel_read.start_order_chunks(order, nproc):
+    for chunk in parallel_read.pool_order([[name] for name in order], nproc):
         tasks.add_task(_started_at, chunk, lambda chunk, start: starts.update({chunk[0]: start}))
     tasks.join()
     started_in = sorted(starts, key=starts.get)
@@ -111,7 +111,7 @@ def test_sphinx_task_pool_starts_chunks_in_reading_order(nproc):
 
 # --- a tiny book, built strictly with two reading processes -------------------------------------
 
-N_NOTEBOOKS = 7  # Sphinx reads in parallel only when more than 5 pages are to be read
+N_NOTEBOOKS = 7  # and a Markdown page: Sphinx reads in parallel only when over 5 pages are read
 
 
 def _jupyter_book() -> str:
@@ -134,7 +134,9 @@ def _tiny_book(folder: Path, failing: int | None = None) -> Path:
     }
     (folder / "_config.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
     names = [f"page{i}" for i in range(N_NOTEBOOKS)]
-    toc = {"format": "jb-book", "root": names[0], "chapters": [{"file": n} for n in names[1:]]}
+    chapters = [{"file": name} for name in names[1:] + ["notes"]]
+    toc = {"format": "jb-book", "root": names[0], "chapters": chapters}
+    (folder / "notes.md").write_text("# Notes\n\nA page that is not executed.\n", encoding="utf-8")
     (folder / "_toc.yml").write_text(yaml.safe_dump(toc), encoding="utf-8")
     for i, name in enumerate(names):
         code = f"value = {i} * 2\nprint(value)"
@@ -159,7 +161,9 @@ def test_tiny_book_reads_in_parallel_strictly(tmp_path):
     result = _build(_tiny_book(tmp_path / "book"))
     log = result.stdout + result.stderr
     assert result.returncode == 0, log[-3000:]
-    assert f"reading {N_NOTEBOOKS} pages with 2 processes" in log
+    assert (
+        f"reading {N_NOTEBOOKS + 1} pages with 2 processes, in chunks: notes, page0, page1" in log
+    )
     assert "doing serial read" not in log
     page = (tmp_path / "book" / "_build" / "html" / "page3.html").read_text(encoding="utf-8")
     assert "<pre><span></span>6\n</pre>" in page  # the cell ran: 3 * 2

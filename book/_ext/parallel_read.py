@@ -7,7 +7,9 @@ chapters' run time; Sphinx can read in parallel processes, but Jupyter Book 1's 
 
 - sets the number of reading processes from ``book_read_jobs`` (``_config.yml``) or, when set,
   the environment variable ``BOOK_JOBS`` (``BOOK_JOBS=1`` reads serially, as Sphinx does
-  without ``-j``). A ``-j`` given to ``sphinx-build`` is kept when it asks for more.
+  without ``-j``). A ``-j`` given to ``sphinx-build`` is kept when it asks for more. Only the
+  reading is made parallel: Sphinx writes with ``-j N`` through ``N - 1`` subprocesses while
+  the main process resolves every page first, so the write phase took as long either way here.
 - declares two extensions that Jupyter Book loads safe for parallel reading: Sphinx refuses
   to read in parallel while any extension leaves that undeclared, and these two do not declare
   it (checked in their sources, sphinx-multitoc-numbering 0.1.3 and sphinx-jupyterbook-latex
@@ -18,11 +20,11 @@ chapters' run time; Sphinx can read in parallel processes, but Jupyter Book 1's 
   it keeps no state per document. ``sphinx_jupyterbook_latex``'s read-time transforms only
   annotate the doctree being read (toctree and section nodes); what it keeps in the
   environment is set in the main process at ``builder-inited``, and only for LaTeX builders.
-- hands the reading processes one page at a time, executed notebooks first (each in Sphinx's
-  alphabetical order, so the chapters in toc order), then the Markdown pages. Sphinx's own split
+- hands each executed notebook to a reading process of its own, in Sphinx's alphabetical order
+  (so the chapters in toc order), after one chunk with all the other pages (quick to read, and
+  every chunk costs a process start and a merge of the whole environment). Sphinx's own split
   gives each process a fixed half of the sorted pages: all the chapters would land in one
-  process while the other read the short pages and idled. (The strict build's ``--all`` starts
-  from a fresh environment, so there are no run times of an earlier build to order by.)
+  process while the other read the short pages and idled.
 
 Every notebook is still executed on every build (``execute_notebooks: force``), a failing cell
 still fails the build, and the output is the same as a serial build's.
@@ -70,21 +72,22 @@ def read_jobs(configured: int, environ: Mapping[str, str] = os.environ) -> int:
     return jobs
 
 
-def reading_order(docnames: Sequence[str], executed: set[str]) -> list[str]:
-    """The pages in ``executed`` (notebooks) first, then the others; each in the given order."""
-    return sorted(docnames, key=lambda name: name not in executed)
+def reading_chunks(docnames: Sequence[str], executed: set[str]) -> list[list[str]]:
+    """The pages not in ``executed`` as one chunk, then each page in ``executed`` (notebooks) as
+    a chunk of its own; pages keep the given order."""
+    others = [name for name in docnames if name not in executed]
+    return ([others] if others else []) + [[name] for name in docnames if name in executed]
 
 
-def start_order_chunks(order: Sequence[str], nproc: int) -> list[list[str]]:
-    """One page per chunk, arranged so that Sphinx's task pool starts them in ``order``.
+def pool_order(chunks: Sequence[list[str]], nproc: int) -> list[list[str]]:
+    """The chunks arranged so that Sphinx's task pool starts them in the given order.
 
     ``sphinx.util.parallel.ParallelTasks`` starts the first ``nproc`` tasks at once and then,
     each time a process ends, the task added *last* among those waiting (``dict.popitem``):
     so the waiting ones are handed to it in reverse. ``tests/test_parallel_read.py`` checks this
     against the installed Sphinx.
     """
-    first, waiting = list(order[:nproc]), list(order[nproc:])
-    return [[name] for name in first + waiting[::-1]]
+    return list(chunks[:nproc]) + list(chunks[nproc:])[::-1]
 
 
 def _set_jobs(app: Sphinx, config: Config) -> None:
@@ -94,23 +97,33 @@ def _set_jobs(app: Sphinx, config: Config) -> None:
             app.extensions[name].parallel_read_safe = True
     jobs = read_jobs(config.book_read_jobs)
     if jobs > app.parallel:
+        asked = app.parallel
+
+        def _write_as_asked(app: Sphinx, env: BuildEnvironment) -> None:
+            app.parallel = asked
+
         app.parallel = jobs
+        app.connect("env-updated", _write_as_asked)
 
 
 def _order_documents(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
     if app.parallel <= 1:
         return
     executed = {name for name in docnames if str(env.doc2path(name)).endswith(".ipynb")}
-    order = reading_order(docnames, executed)
+    chunks = reading_chunks(docnames, executed)
+    order = [name for chunk in chunks for name in chunk]
     docnames[:] = order  # Sphinx reads the list it passed, in place
 
-    def one_page_per_chunk(arguments: Sequence[str], nproc: int, maxbatch: int = 10):
+    def chunks_for_the_pool(arguments: Sequence[str], nproc: int, maxbatch: int = 10):
         if list(arguments) != order:  # not the read of these pages: Sphinx's own split
             return _sphinx_make_chunks(arguments, nproc, maxbatch)
-        return start_order_chunks(order, nproc)
+        return pool_order(chunks, nproc)
 
-    sphinx.builders.make_chunks = one_page_per_chunk
-    logger.info(f"reading {len(order)} pages with {app.parallel} processes, in order: {order}")
+    sphinx.builders.make_chunks = chunks_for_the_pool
+    logger.info(
+        f"reading {len(order)} pages with {app.parallel} processes, in chunks: "
+        + ", ".join("+".join(chunk) for chunk in chunks)
+    )
 
 
 def _restore_chunks(app: Sphinx, env: BuildEnvironment) -> None:
