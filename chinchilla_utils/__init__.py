@@ -8,6 +8,8 @@ it on their own runs:
   ``OvertrainingLoss``).
 - ``compute.flops``: FLOPs and parameter counts of a transformer (6ND, Appendix F).
 - ``compute.cost``: FLOPs to PF-days, accelerator-days and dollars.
+- ``compute.conventions``: named ways of counting N and C, applied to any table of runs.
+- ``compute.reconcile``: Pearce and Song's view of the Chinchilla law in Kaplan's counts.
 - ``datasets.paper``: the paper's tables, checked on load.
 - ``datasets.epoch_ai``: Epoch AI's 245 points from the paper's Figure 4 (not shipped).
 - ``datasets.sweep``: the book's laptop training sweep (shipped results).
@@ -37,8 +39,9 @@ and the chapters' parameter check), ``book.plotting`` (figure style and recurrin
 ``book.status``, ``book.tables``, ``book.projections`` (Tables 3 and A3 regenerated),
 ``book.flops_tables`` (Tables A4 and A9 recounted), ``book.sweep_fits`` (the laptop sweep
 fitted once for every chapter), ``book.compare``, ``book.training_curves``,
-``book.evaluations``, ``book.compute_audit`` (the FLOPs budgeting chapter's tables) and
-``book.errata`` (the errata page's arithmetic).
+``book.evaluations``, ``book.compute_audit`` (the FLOPs budgeting chapter's tables),
+``book.errata`` (the errata page's arithmetic) and ``book.conventions`` (the approaches under
+each counting convention).
 """
 
 __version__ = "0.2.0"

@@ -63,6 +63,9 @@ _SCHEMAS: dict[str, tuple[str, ...]] = {
     "bigbench_summary": ("quantity", "value", "value_text", "unit", "source", "note"),
     "experiment_design": ("key", "value", "value_text", "unit", "description", "source", "note"),
     "isoflop_budgets": ("budget_index", "flops", "source", "note"),
+    "deepseek2024_constants": (
+        "quantity", "symbol", "value", "value_text", "unit", "description", "source", "note",
+    ),
     "kaplan2020_constants": (
         "quantity", "symbol", "value", "value_text", "unit", "description", "source", "note",
     ),

@@ -1,7 +1,9 @@
 """The sweep's plans: which shapes train at which FLOP budgets, with which learning rates.
 
 ``book`` is the sweep behind the book's Approach 1, 2 and 3 chapters; ``smoke`` is a handful of
-tiny runs for CI; ``lr_calibration`` is the short search that froze ``BOOK_PEAK_LR``.
+tiny runs for CI; ``lr_calibration`` is the short search that froze ``BOOK_PEAK_LR``; ``kaplan``
+trains the book's sizes once each on one long schedule, as Kaplan et al. (2020) did, for the
+counting-conventions chapter.
 """
 
 from __future__ import annotations
@@ -245,6 +247,62 @@ def smoke_plan() -> list[RunSpec]:
     return specs
 
 
+#: Sizes of the ``kaplan`` plan: the book plan's sizes nearest to this many log-even targets
+#: from its smallest to its largest (about 0.2 dex apart, 9.3k to 416k parameters).
+KAPLAN_N_SIZES = 9
+#: One horizon for every size (Kaplan et al. trained every model for the same number of steps):
+#: 10,000 steps of 1,024 bytes, about the book plan's compute-optimal token count at its top
+#: budget (D/N near 67 at 1e13 FLOPs gives D near 1.06e7 bytes).
+KAPLAN_STEPS = 10_000
+#: Validation checkpoints per run, evenly spaced (every 250 steps): each is later used as if it
+#: were a finished run, which is Kaplan et al.'s practice that the Chinchilla paper corrects.
+KAPLAN_VAL_EVALS = 40
+
+
+def kaplan_shapes(n_sizes: int = KAPLAN_N_SIZES) -> list[SweepShape]:
+    """``n_sizes`` of the book plan's shapes, nearest (in log N) to log-even targets, smallest first.
+
+    The targets run from the book plan's smallest to its largest size, so the plan covers the
+    same range of sizes with about half as many.
+    """
+    if int(n_sizes) < 2:
+        raise ValueError(f"n_sizes must be at least 2, got {n_sizes!r}")
+    book = sorted({s.shape for s in book_plan()}, key=count_params)
+    logs = [math.log10(count_params(s)) for s in book]
+    step = (logs[-1] - logs[0]) / (int(n_sizes) - 1)
+    chosen = set()
+    for k in range(int(n_sizes)):
+        target = logs[0] + k * step
+        order = sorted(range(len(book)), key=lambda i: (abs(logs[i] - target), i))
+        chosen.add(next(i for i in order if i not in chosen))
+    return [book[i] for i in sorted(chosen)]
+
+
+def kaplan_plan() -> list[RunSpec]:
+    """Kaplan et al.'s practice on the laptop: one long cosine schedule per size, same horizon.
+
+    Every size of :func:`kaplan_shapes` trains once, seed 0, for ``KAPLAN_STEPS`` steps with the
+    book's recipe and peak rates (only the horizon differs), and logs validation loss at
+    ``KAPLAN_VAL_EVALS`` checkpoints. A run's ``budget`` is the FLOPs (6ND) of its whole horizon.
+    Chinchilla (Section 2) points out that a checkpoint at ``D' < D`` tokens overstates the loss
+    of a run whose schedule ends at ``D'``; using the checkpoints as if they were finished runs
+    is what this plan is for.
+    """
+    tokens = KAPLAN_STEPS * TOKENS_PER_STEP
+    return [
+        RunSpec(
+            "kaplan",
+            6.0 * count_params(shape) * tokens,
+            shape,
+            peak_lr_for(shape.d_model),
+            0,
+            KAPLAN_STEPS,
+            n_val_evals=KAPLAN_VAL_EVALS,
+        )
+        for shape in kaplan_shapes()
+    ]
+
+
 # --- the large plan: budgets to 1e15 FLOPs, for a cluster or a GPU (never run in CI) ---------
 
 #: Budgets in FLOPs (6ND): the book's half-decade grid continued for two more decades.
@@ -334,10 +392,12 @@ PLANS = {
     "smoke": smoke_plan,
     "lr_calibration": lr_calibration_plan,
     "large": large_plan,
+    "kaplan": kaplan_plan,
 }
 
 
 def get_plan(name: str) -> list[RunSpec]:
-    """The named plan's runs (``"book"``, ``"smoke"`` or ``"lr_calibration"``)."""
+    """The named plan's runs: one of :data:`PLANS` (``"book"``, ``"smoke"``, ``"lr_calibration"``,
+    ``"large"``, ``"kaplan"``)."""
     check_choice("plan", name, PLANS)
     return PLANS[name]()
