@@ -26,7 +26,7 @@ PIP_INSTALL = $(BIN)/python -m pip install -c constraints.txt
 BOOK_BUILD = $(BIN)/jupyter-book build . --toc book/_toc.yml -W -n --keep-going --all
 NBSTRIPOUT_KEYS = metadata.papermill cell.metadata.papermill cell.metadata.execution
 
-.PHONY: help venv book test test-fast sweep bench manifest lint format strip screenshots clean pins
+.PHONY: help venv book test test-fast sweep bench bench-book manifest lint format strip screenshots clean pins
 
 help:
 	@echo "make book    build the site strictly into _build/html (creates .venv)"
@@ -34,6 +34,7 @@ help:
 	@echo "make test-fast  unit tests only (no notebook runs, no site build)"
 	@echo "make sweep   run the laptop training sweep (installs $(TORCH_SPEC))"
 	@echo "make bench   Approach 3 benchmark vs peer code (minutes; BENCH_ARGS=... to pass options)"
+	@echo "make bench-book  the fast book, serial vs two chapters at a time (BENCH_BOOK_ARGS=...)"
 	@echo "make manifest  rewrite data/MANIFEST.sha256 after a deliberate change to a data/ CSV"
 	@echo "make lint    ruff check + ruff format --check (Python and notebooks)"
 	@echo "make format  ruff format + ruff check --fix"
@@ -86,6 +87,11 @@ sweep: $(VENV)/.stamp-sweep
 bench: $(VENV)/.stamp-dev
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
 		$(BIN)/python -u benchmarks/bench_approach3.py $(BENCH_ARGS)
+
+# The fast book under papermill, serially and two chapters at a time (BENCH_BOOK_ARGS=--cold for
+# an empty numba cache, --site to time the strict build too).
+bench-book: $(VENV)/.stamp-dev
+	$(BIN)/python -u benchmarks/bench_book.py $(BENCH_BOOK_ARGS)
 
 # The SHA-256 of every shipped CSV, checked on load: rewrite it after changing a table on
 # purpose, and commit it with the change (the sweep's results are recorded by sweep_meta.json).
