@@ -12,6 +12,10 @@ BIN := $(VENV)/bin
 TORCH_SPEC ?= torch==2.13.0
 PYTEST_ARGS ?=
 JOBS ?= 2
+# make test shares the tests between TEST_JOBS pytest-xdist workers: a chapter's papermill runs,
+# and a module's tests, stay on one worker (tests/xdist_units.py); TEST_JOBS=0: one process.
+TEST_JOBS ?= 2
+PYTEST_XDIST = -n $(TEST_JOBS) --dist loadscope --no-loadscope-reorder
 
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
@@ -22,14 +26,15 @@ PIP_INSTALL = $(BIN)/python -m pip install -c constraints.txt
 BOOK_BUILD = $(BIN)/jupyter-book build . --toc book/_toc.yml -W -n --keep-going --all
 NBSTRIPOUT_KEYS = metadata.papermill cell.metadata.papermill cell.metadata.execution
 
-.PHONY: help venv book test test-fast sweep bench manifest lint format strip screenshots clean pins
+.PHONY: help venv book test test-fast sweep bench bench-book manifest lint format strip screenshots clean pins
 
 help:
 	@echo "make book    build the site strictly into _build/html (creates .venv)"
-	@echo "make test    run every test: unit, notebooks (papermill), site (chromium)"
+	@echo "make test    run every test: unit, notebooks (papermill), site (chromium); 2 workers"
 	@echo "make test-fast  unit tests only (no notebook runs, no site build)"
 	@echo "make sweep   run the laptop training sweep (installs $(TORCH_SPEC))"
 	@echo "make bench   Approach 3 benchmark vs peer code (minutes; BENCH_ARGS=... to pass options)"
+	@echo "make bench-book  the fast book, serial vs two chapters at a time (BENCH_BOOK_ARGS=...)"
 	@echo "make manifest  rewrite data/MANIFEST.sha256 after a deliberate change to a data/ CSV"
 	@echo "make lint    ruff check + ruff format --check (Python and notebooks)"
 	@echo "make format  ruff format + ruff check --fix"
@@ -70,7 +75,7 @@ book: $(VENV)/.stamp-book
 
 # The sweep tests need torch (the pinned CPU build first) and ray (the Ray backend's tests).
 test: $(VENV)/.stamp-torch $(VENV)/.stamp-sweep $(VENV)/.stamp-cluster $(VENV)/.stamp-dev
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 test-fast: $(VENV)/.stamp-dev
 	$(BIN)/python -m pytest -m "not notebooks and not site and not sweep and not wheel" $(PYTEST_ARGS)
@@ -82,6 +87,11 @@ sweep: $(VENV)/.stamp-sweep
 bench: $(VENV)/.stamp-dev
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
 		$(BIN)/python -u benchmarks/bench_approach3.py $(BENCH_ARGS)
+
+# The fast book under papermill, serially and two chapters at a time (BENCH_BOOK_ARGS=--cold for
+# an empty numba cache, --site to time the strict build too).
+bench-book: $(VENV)/.stamp-dev
+	$(BIN)/python -u benchmarks/bench_book.py $(BENCH_BOOK_ARGS)
 
 # The SHA-256 of every shipped CSV, checked on load: rewrite it after changing a table on
 # purpose, and commit it with the change (the sweep's results are recorded by sweep_meta.json).

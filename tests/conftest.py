@@ -1,4 +1,5 @@
-"""Shared pytest fixtures. None is autouse: a test asks for what it needs."""
+"""Shared pytest fixtures (none is autouse: a test asks for what it needs), and how the tests are
+shared between pytest-xdist workers (``make test``: ``-n 2 --dist loadscope``)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+import xdist_units
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,3 +31,21 @@ def epoch_data_dir() -> Path:
         "Epoch AI's svg_extracted_data.csv not found: set CHINCHILLA_DATA_DIR to the folder "
         f"holding it (looked in {[str(c) for c in candidates]}); see data/README.md"
     )
+
+
+# --- sharing the tests between pytest-xdist workers (make test: -n 2 --dist loadscope) -------------
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, absent without it
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """``--dist loadscope`` with the units of :func:`xdist_units.xdist_scope`; other modes as
+    xdist has them."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    return xdist_units.book_scope_scheduling(config, log)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In a pytest-xdist worker only: the slow kinds first (the order units are handed out)."""
+    if hasattr(config, "workerinput"):
+        items.sort(key=xdist_units.slowness_rank)

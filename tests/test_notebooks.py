@@ -12,6 +12,10 @@ timings, glue keys ending in ``_seconds``); the keys the intro page and the issu
 the expectations table.
 
 A failed run's partial output is kept in ``_build/notebook-failures/`` for inspection.
+
+``make test`` runs two chapters at a time (pytest-xdist): every test of one chapter runs on the
+same worker, so each chapter is executed once there and its result shared by its tests
+(``tests/xdist_units.py``).
 """
 
 from __future__ import annotations

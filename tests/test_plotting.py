@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -54,6 +57,47 @@ def test_use_book_style_sets_grid_palette_and_dpi(restore_rc):
     assert rc["axes.labelsize"] == 11
     first = rc["axes.prop_cycle"].by_key()["color"][0]
     assert to_rgba(first) == pytest.approx(to_rgba("#0173b2"), abs=0.01)  # seaborn colorblind
+
+
+def _style_state() -> tuple[dict, dict]:
+    """Every rcParam, and the one-letter colour codes, as they stand."""
+    named = matplotlib.colors.get_named_colors_mapping()
+    return dict(matplotlib.rcParams), {code: tuple(named[code]) for code in "bgrmyck"}
+
+
+def test_use_book_style_is_seaborns_theme_plus_the_book_settings(restore_rc):
+    """The style is written out (no seaborn import); it must be exactly what seaborn sets."""
+    sns = pytest.importorskip("seaborn")
+    import chinchilla_utils.book.plotting as plotting
+
+    matplotlib.rcdefaults()
+    sns.set_color_codes("reset")
+    sns.set_theme(context="notebook", style="whitegrid", palette="colorblind", rc=plotting._BOOK_RC)
+    expected_rc, expected_codes = _style_state()
+
+    matplotlib.rcdefaults()
+    sns.set_color_codes("reset")
+    use_book_style()
+    rc, codes = _style_state()
+    differing = {key: (rc[key], expected_rc[key]) for key in rc if rc[key] != expected_rc[key]}
+    assert differing == {}
+    assert codes == expected_codes
+    assert codes["k"] != (0.0, 0.0, 0.0)  # the check can tell seaborn's codes from the defaults
+    sns.set_color_codes("reset")
+
+
+def test_book_style_does_not_import_seaborn_or_scipy_stats():
+    """seaborn's import pulls in scipy.stats: about a second of every chapter's start."""
+    code = (
+        "import sys\n"
+        "from chinchilla_utils.book.plotting import use_book_style\n"
+        "use_book_style()\n"
+        "print(sorted(name for name in ('seaborn', 'scipy.stats') if name in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert result.stdout.strip() == "[]"
 
 
 def test_budget_palette_is_sequential_in_log_budget():

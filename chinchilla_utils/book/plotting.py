@@ -16,7 +16,7 @@ from typing import Any
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
-import seaborn as sns
+from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
@@ -44,6 +44,43 @@ LOSS_LABEL = "Loss (nats per token)"
 #: Sequential, perceptually uniform and colour-blind safe: larger budgets are lighter.
 BUDGET_CMAP = "viridis"
 
+# Seaborn's theme, written out: what ``seaborn.set_theme(context="notebook", style="whitegrid",
+# palette="colorblind")`` sets (seaborn 0.13.2), so that the style needs no seaborn import:
+# seaborn imports scipy.stats, about a second of every chapter's start.
+# tests/test_plotting.py checks these against seaborn itself.
+#: seaborn's "colorblind" palette (the figures' colour cycle).
+_COLORBLIND = (
+    "#0173b2", "#de8f05", "#029e73", "#d55e00", "#cc78bc",
+    "#ca9161", "#fbafe4", "#949494", "#ece133", "#56b4e9",
+)  # fmt: skip
+#: The one-letter colours as seaborn's theme redefines them (``color="k"`` is a soft black).
+_COLOUR_CODES = {
+    "b": "#0173b2", "g": "#029e73", "r": "#d55e00", "m": "#cc78bc",
+    "y": "#ece133", "c": "#56b4e9", "k": (0.1, 0.1, 0.1),
+}  # fmt: skip
+_SEABORN_NOTEBOOK_CONTEXT = {
+    "axes.linewidth": 1.25, "grid.linewidth": 1, "lines.linewidth": 1.5, "lines.markersize": 6,
+    "patch.linewidth": 1, "xtick.major.width": 1.25, "ytick.major.width": 1.25,
+    "xtick.minor.width": 1, "ytick.minor.width": 1, "xtick.major.size": 6,
+    "ytick.major.size": 6, "xtick.minor.size": 4, "ytick.minor.size": 4, "font.size": 12,
+    "axes.labelsize": 12, "axes.titlesize": 12, "xtick.labelsize": 11, "ytick.labelsize": 11,
+    "legend.fontsize": 11, "legend.title_fontsize": 12,
+}  # fmt: skip
+# seaborn's whitegrid also sets image.cmap to its "rocket" map; _BOOK_RC sets it to viridis.
+_SEABORN_WHITEGRID_STYLE = {
+    "figure.facecolor": "white", "axes.labelcolor": ".15", "xtick.direction": "out",
+    "ytick.direction": "out", "xtick.color": ".15", "ytick.color": ".15",
+    "axes.axisbelow": True, "grid.linestyle": "-", "text.color": ".15",
+    "font.family": "sans-serif",
+    "font.sans-serif": ["Arial", "DejaVu Sans", "Liberation Sans", "Bitstream Vera Sans",
+                        "sans-serif"],
+    "lines.solid_capstyle": "round", "patch.edgecolor": "w", "patch.force_edgecolor": True,
+    "xtick.top": False, "ytick.right": False, "axes.grid": True, "axes.facecolor": "white",
+    "axes.edgecolor": ".8", "grid.color": ".8", "axes.spines.left": True,
+    "axes.spines.bottom": True, "axes.spines.right": True, "axes.spines.top": True,
+    "xtick.bottom": False, "ytick.left": False,
+}  # fmt: skip
+
 _BOOK_RC = {
     "figure.dpi": 110,
     "savefig.dpi": 150,
@@ -65,9 +102,17 @@ def use_book_style() -> None:
 
     Seaborn's ``whitegrid`` style (light grid for reading values off log axes) with the
     ``colorblind`` palette, readable font sizes, a 110 dpi inline figure and constrained
-    layout. Call once per notebook, in the imports cell.
+    layout. Call once per notebook, in the imports cell. Sets what
+    ``seaborn.set_theme(context="notebook", style="whitegrid", palette="colorblind")`` sets,
+    one-letter colour codes included, without importing seaborn.
     """
-    sns.set_theme(context="notebook", style="whitegrid", palette="colorblind", rc=_BOOK_RC)
+    mpl.rcParams.update(_SEABORN_NOTEBOOK_CONTEXT)
+    mpl.rcParams.update(_SEABORN_WHITEGRID_STYLE)
+    mpl.rcParams["axes.prop_cycle"] = cycler(color=[mpl.colors.to_rgb(c) for c in _COLORBLIND])
+    named_colours = mpl.colors.get_named_colors_mapping()
+    for code, colour in _COLOUR_CODES.items():
+        named_colours[code] = mpl.colors.to_rgb(colour)
+    mpl.rcParams.update(_BOOK_RC)
 
 
 def budget_palette(
@@ -378,7 +423,7 @@ def plot_loss_contours(
         ax.plot(
             flops[inside],
             n_opt[inside],
-            color=sns.color_palette("colorblind")[0],
+            color=_COLORBLIND[0],
             lw=2.2,
             label="Efficient frontier",
         )
