@@ -128,6 +128,8 @@ def test_first_cells_install_in_colab_then_parameters(path):
     code = [c for c in _cells(path) if c["cell_type"] == "code"]
     first = "".join(code[0]["source"])
     assert '"google.colab" in sys.modules' in first and "pip install" in first, path.stem
+    config = yaml.safe_load((REPO_ROOT / "_config.yml").read_text(encoding="utf-8"))
+    assert f"git+{config['repository']['url']}" in first, f"{path.stem}: not the book's one URL"
     assert "parameters" in code[1].get("metadata", {}).get("tags", []), path.stem
 
 

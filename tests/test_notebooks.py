@@ -4,7 +4,7 @@ Every chapter listed in ``book/_toc.yml`` (the "Chapters" part) is executed once
 with papermill (kernel ``python3``, working directory the repository root, output into a
 temporary folder: the source notebook is never written). The values it glued with
 ``myst_nb.glue`` are compared with ``tests/notebook_expectations.csv``
-(``notebook,key,expected,rel_tol,abs_tol,source``).
+(``notebook,key,kind,expected,rel_tol,abs_tol,source,note``).
 
 Also checked: each chapter has a ``parameters`` cell followed by ``check_parameters()``; a
 misspelled papermill parameter fails the run; two runs glue identical values (except wall-clock
@@ -37,7 +37,11 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 TOC_PATH = REPO_ROOT / "book" / "_toc.yml"
 EXPECTATIONS_PATH = Path(__file__).with_name("notebook_expectations.csv")
 FAILURES_DIR = REPO_ROOT / "_build" / "notebook-failures"
-EXPECTATION_COLUMNS = ["notebook", "key", "expected", "rel_tol", "abs_tol", "source"]
+EXPECTATION_COLUMNS = ["notebook", "key", "kind", "expected", "rel_tol", "abs_tol", "source", "note"]
+#: What an expectation checks: agreement with a number printed in a paper (``paper``), the
+#: book's own value, so that a change is noticed (``regression``), or something true by
+#: construction (``invariant``).
+EXPECTATION_KINDS = ("paper", "regression", "invariant")
 MIN_CHECKED_KEYS = 5
 #: Glue keys that measure wall-clock time (named ``*_seconds``) legitimately differ between
 #: runs; they are left out of the determinism check (and must not be in the expectations).
@@ -201,8 +205,13 @@ def test_expectations_table_is_well_formed():
             value = _as_number(row[column])
             if value is None or not value >= 0:
                 problems.append(f"{where}: {column} must be a number >= 0, got {row[column]!r}")
-        if not row["expected"].strip():
-            problems.append(f"{where}: empty expected value")
+        if None in row or any(value is None for value in row.values()):
+            problems.append(f"{where}: wrong number of fields (an unquoted comma?)")
+            continue
+        if row["kind"] not in EXPECTATION_KINDS:
+            problems.append(f"{where}: kind must be one of {EXPECTATION_KINDS}, got {row['kind']!r}")
+        if _as_number(row["expected"]) is None:
+            problems.append(f"{where}: expected must be a number, got {row['expected']!r}")
         if row["key"].endswith(TIMING_KEY_SUFFIXES):
             problems.append(f"{where}: a wall-clock timing cannot be a regression expectation")
         if not row["source"].strip():
