@@ -37,7 +37,16 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 TOC_PATH = REPO_ROOT / "book" / "_toc.yml"
 EXPECTATIONS_PATH = Path(__file__).with_name("notebook_expectations.csv")
 FAILURES_DIR = REPO_ROOT / "_build" / "notebook-failures"
-EXPECTATION_COLUMNS = ["notebook", "key", "kind", "expected", "rel_tol", "abs_tol", "source", "note"]
+EXPECTATION_COLUMNS = [
+    "notebook",
+    "key",
+    "kind",
+    "expected",
+    "rel_tol",
+    "abs_tol",
+    "source",
+    "note",
+]
 #: What an expectation checks: agreement with a number printed in a paper (``paper``), the
 #: book's own value, so that a change is noticed (``regression``), or something true by
 #: construction (``invariant``).
@@ -209,7 +218,9 @@ def test_expectations_table_is_well_formed():
             problems.append(f"{where}: wrong number of fields (an unquoted comma?)")
             continue
         if row["kind"] not in EXPECTATION_KINDS:
-            problems.append(f"{where}: kind must be one of {EXPECTATION_KINDS}, got {row['kind']!r}")
+            problems.append(
+                f"{where}: kind must be one of {EXPECTATION_KINDS}, got {row['kind']!r}"
+            )
         if _as_number(row["expected"]) is None:
             problems.append(f"{where}: expected must be a number, got {row['expected']!r}")
         if row["key"].endswith(TIMING_KEY_SUFFIXES):
