@@ -263,3 +263,14 @@ def test_no_warnings_from_a_plain_fit(runs):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         fit_approach3(runs, grid=GRID[:5], n_jobs=1)
+
+
+@pytest.mark.parametrize("delta", [1e-300, 1e-13])
+def test_an_absurdly_small_delta_is_refused(runs, delta):
+    """Issue 13 ("absurd values pass"): delta=1e-300 was accepted and fitted noise."""
+    from chinchilla_utils.fitting.approach3 import huber_loss
+
+    with pytest.raises(ValueError, match=r"delta=.* is below 1e-12"):
+        huber_loss(np.array([0.1]), delta=delta)
+    with pytest.raises(ValueError, match=r"delta=.* is below 1e-12"):
+        fit_approach3(runs, delta=delta)

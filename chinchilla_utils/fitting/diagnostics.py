@@ -42,6 +42,7 @@ from scipy.stats import chi2
 from chinchilla_utils._validation import as_finite, as_positive, check_same_shape
 
 from ..laws import ParametricLoss
+from .approach3.objective import check_delta
 from .errors import FitError
 
 __all__ = [
@@ -85,13 +86,6 @@ def _check_law(law: Any, name: str = "law") -> ParametricLoss:
     return law
 
 
-def _check_delta(delta: Any) -> float:
-    d = as_positive("delta", delta)
-    if d.ndim != 0:
-        raise ValueError(f"delta must be a scalar, got {delta!r}")
-    return float(d)
-
-
 def log_residuals(law: ParametricLoss, n_params: Any, n_tokens: Any, loss: Any) -> np.ndarray:
     """``log L_i - log L_hat(N_i, D_i)`` per run: positive where a run is worse than the law.
 
@@ -114,7 +108,7 @@ def huber_log_normaliser(delta: float = DEFAULT_DELTA) -> float:
     ``Z = sqrt(2 pi) erf(delta / sqrt 2) + 2 exp(-delta**2 / 2) / delta``: the Gaussian core on
     ``|x| <= delta`` plus two exponential tails.
     """
-    d = _check_delta(delta)
+    d = check_delta(delta)
     core = np.sqrt(2.0 * np.pi) * erf(d / np.sqrt(2.0))
     return float(np.log(core + 2.0 * np.exp(-0.5 * d * d) / d))
 
@@ -139,7 +133,7 @@ def huber_log_likelihood(residuals: Any, scale: float, delta: float = DEFAULT_DE
     s = as_positive("scale", scale)
     if s.ndim != 0:
         raise ValueError(f"scale must be a scalar, got {scale!r}")
-    d = _check_delta(delta)
+    d = check_delta(delta)
     x = r / float(s)
     return float(-np.sum(_huber(x, d)) - r.size * (huber_log_normaliser(d) + np.log(float(s))))
 
@@ -213,7 +207,7 @@ def profile_huber_likelihood(
     -------
     ProfileLikelihood
     """
-    d = _check_delta(delta)
+    d = check_delta(delta)
     r = log_residuals(law, n_params, n_tokens, loss)
     scale = _best_scale(r, d)
     return ProfileLikelihood(law, huber_log_likelihood(r, scale, d), scale, d, int(r.size))
@@ -284,7 +278,7 @@ def fit_huber_likelihood(
     """
     n, d, el = _runs(n_params, n_tokens, loss)
     law0 = _check_law(start, "start")
-    dl = _check_delta(delta)
+    dl = check_delta(delta)
     if isinstance(max_evaluations, bool) or not isinstance(max_evaluations, int | np.integer):
         raise TypeError(f"max_evaluations must be an int, got {max_evaluations!r}")
     if max_evaluations < 10 or n_restarts < 0:

@@ -28,11 +28,22 @@ REDUCTIONS = ("sum", "mean")
 EXP_SAFE = 600.0
 
 
+#: Smallest Huber threshold accepted. Log-loss residuals are resolved to about 1e-16 in float64,
+#: and below ~1e-12 the Huber terms (``delta * |r|``) and their gradients sink towards the
+#: denormal range, where the optimiser's steps are noise.
+MIN_DELTA = 1e-12
+
+
 def check_delta(delta: Any) -> float:
-    """``delta`` as a positive finite float (the Huber threshold on log-loss residuals)."""
+    """``delta`` as a finite float >= :data:`MIN_DELTA` (the Huber threshold on log-loss residuals)."""
     d = as_positive("delta", delta)
     if d.ndim != 0:
         raise ValueError(f"delta must be a scalar, got {delta!r}")
+    if float(d) < MIN_DELTA:
+        raise ValueError(
+            f"delta={float(d)!r} is below {MIN_DELTA:g}, where the Huber terms fall under float64's "
+            "resolution of log losses; use delta >= 1e-12 (the paper's is 1e-3)"
+        )
     return float(d)
 
 
