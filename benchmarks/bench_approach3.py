@@ -280,7 +280,10 @@ def main() -> None:
     print(f"package bootstrap, 100 resamples, reusing the full fit, 1 thread: {t_100:.3f} s")
     assert boot100.samples.notna().all().all()
 
-    indices = resample_indices(len(n), args.resamples, np.random.default_rng(args.seed))
+    # The same resamples as the package bootstrap above (with replacement, same seed).
+    indices = resample_indices(
+        len(n), args.resamples, np.random.default_rng(args.seed), method="replacement"
+    )
     # The obvious bootstrap: the obvious fit (all 4,500 starts) per resample, timed on a few
     # resamples (all starts by default) and extrapolated to the full number of resamples.
     r = args.obvious_boot_resamples
