@@ -147,34 +147,34 @@ def test_check_parameters_requires_a_parameters_cell():
 # --- end to end with papermill -------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def tiny_notebook(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("tiny")
-    parameters = new_code_cell("n_bootstrap = 100  # full: 4000\nseed = 0")
+def _checked_notebook(path, parameters_source, glue_source):
+    """A chapter in miniature: a title, a ``parameters`` cell, ``check_parameters()``, then glue."""
+    parameters = new_code_cell(parameters_source)
     parameters.metadata["tags"] = ["parameters"]
     cells = [
-        new_markdown_cell("# Tiny"),
+        new_markdown_cell(f"# {path.stem.capitalize()}"),
         parameters,
         new_code_cell(
             "from chinchilla_utils.book.glue import check_parameters\n"
             "check_parameters()\n"
             "from myst_nb import glue"
         ),
-        new_code_cell(
-            "glue('tiny_n_bootstrap', int(n_bootstrap), display=False)\n"
-            "glue('tiny_half', n_bootstrap / 2, display=False)\n"
-            "glue('tiny_label', 'ok')"
-        ),
+        new_code_cell(glue_source),
     ]
-    notebook = new_notebook(
-        cells=cells,
-        metadata={
-            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
-        },
-    )
-    path = folder / "tiny.ipynb"
-    nbformat.write(notebook, path)
+    kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(new_notebook(cells=cells, metadata={"kernelspec": kernelspec}), path)
     return path
+
+
+@pytest.fixture(scope="module")
+def tiny_notebook(tmp_path_factory):
+    return _checked_notebook(
+        tmp_path_factory.mktemp("tiny") / "tiny.ipynb",
+        "n_bootstrap = 100  # full: 4000\nseed = 0",
+        "glue('tiny_n_bootstrap', int(n_bootstrap), display=False)\n"
+        "glue('tiny_half', n_bootstrap / 2, display=False)\n"
+        "glue('tiny_label', 'ok')",
+    )
 
 
 def _run(source, output, parameters):
@@ -335,31 +335,12 @@ def test_check_parameters_reads_injected_values_without_a_namespace_value():
 @pytest.fixture(scope="module")
 def typed_notebook(tmp_path_factory):
     """A two-parameter chapter: its second cell checks, its third glues what the kernel holds."""
-    folder = tmp_path_factory.mktemp("typed")
-    parameters = new_code_cell("n_bootstrap = 100  # full: 4000\nexclude_outliers = False")
-    parameters.metadata["tags"] = ["parameters"]
-    cells = [
-        new_markdown_cell("# Typed"),
-        parameters,
-        new_code_cell(
-            "from chinchilla_utils.book.glue import check_parameters\n"
-            "check_parameters()\n"
-            "from myst_nb import glue"
-        ),
-        new_code_cell(
-            "glue('typed_exclude', repr(exclude_outliers), display=False)\n"
-            "glue('typed_n', repr(n_bootstrap), display=False)"
-        ),
-    ]
-    notebook = new_notebook(
-        cells=cells,
-        metadata={
-            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
-        },
+    return _checked_notebook(
+        tmp_path_factory.mktemp("typed") / "typed.ipynb",
+        "n_bootstrap = 100  # full: 4000\nexclude_outliers = False",
+        "glue('typed_exclude', repr(exclude_outliers), display=False)\n"
+        "glue('typed_n', repr(n_bootstrap), display=False)",
     )
-    path = folder / "typed.ipynb"
-    nbformat.write(notebook, path)
-    return path
 
 
 def _papermill_cli(source, output, *options):
