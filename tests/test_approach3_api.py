@@ -251,6 +251,31 @@ def test_compiled_objective_matches_the_numpy_reference(runs, shifted):
         np.testing.assert_allclose(grad, g_ref[0], rtol=1e-10, atol=1e-13 * np.abs(g_ref).max())
 
 
+def test_cache_index_names_the_file_numba_writes(runs):
+    """The guard against a stale cached L-BFGS (numba does not track the kernel) finds its file."""
+    from chinchilla_utils.fitting.approach3.lbfgs import Problem, _minimise_rows, cache_index
+
+    Problem(*(np.log(x) for x in _arrays(runs)), 1e-3).minimise(GRID[:2], 5)
+    index = cache_index(_minimise_rows)
+    assert index is not None and index.is_file(), index
+
+
+def test_a_cache_older_than_the_kernel_is_stale(tmp_path):
+    import os
+
+    from chinchilla_utils.fitting.approach3.lbfgs import cache_is_stale
+
+    index, kernel = tmp_path / "lbfgs.f-1.py311.nbi", tmp_path / "_kernel.py"
+    kernel.write_text("")
+    assert not cache_is_stale(index, kernel)  # nothing cached yet
+    index.write_bytes(b"")
+    os.utime(index, (1000.0, 1000.0))
+    os.utime(kernel, (2000.0, 2000.0))
+    assert cache_is_stale(index, kernel)
+    os.utime(index, (3000.0, 3000.0))
+    assert not cache_is_stale(index, kernel)
+
+
 def test_importing_approach3_does_not_import_numba():
     code = (
         "import sys\n"
