@@ -4,7 +4,8 @@
   code cell, glue calls at most 15% of the code lines (the figures are printed with ``-s`` or
   on failure);
 - navigation: no typed "Chapter N" or hand-numbered "Figure N.M" (cross-references instead);
-  the title carries a label; the skeleton's headings are real headings;
+  the title carries a label; the skeleton's headings are real headings; every chapter opens
+  with the same cells in the same order (title, overview, prerequisites, parameters, imports);
 - launch anywhere: the first code cell installs the package in Colab only, the second is the
   ``parameters`` cell.
 """
@@ -121,6 +122,30 @@ def test_chapter_skeleton(path):
     assert re.match(r"\(ch-[a-z0-9-]+\)=\s*\n# ", markdown), f"{path.stem}: title without a label"
     prerequisites = markdown.split("## Prerequisites", 1)[1].split("\n## ", 1)[0]
     assert re.search(r"^\|.*\|\s*$", prerequisites, flags=re.M), f"{path.stem}: prerequisites table"
+
+
+#: The opening cells of every chapter, in order: a markdown cell starting with the heading, or
+#: a code cell (the Colab install, the parameters, the imports).
+FRONT_MATTER = ("# ", "## Overview", "## Prerequisites", "## Parameters", "code", "code",
+                "## Imports", "code")  # fmt: skip
+
+
+def _opening(cell: dict) -> str:
+    if cell["cell_type"] == "code":
+        return "code"
+    text = re.sub(r"^\([a-z0-9-]+\)=\s*\n", "", "".join(cell["source"]))  # the title's label
+    first = text.splitlines()[0] if text else ""
+    return "# " if first.startswith("# ") else first
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=[p.stem for p in CHAPTERS])
+def test_chapters_open_with_the_same_cells(path):
+    """One heading a cell, so the notebook and the page's contents read alike in every chapter."""
+    opening = tuple(_opening(c) for c in _cells(path)[: len(FRONT_MATTER)])
+    assert opening == FRONT_MATTER, f"{path.stem}: opens with {opening}, expected {FRONT_MATTER}"
+    for cell in _cells(path)[1:4]:
+        body = "".join(cell["source"]).splitlines()[1:]
+        assert not [h for h in body if h.startswith("## ")], f"{path.stem}: two headings a cell"
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=[p.stem for p in CHAPTERS])
