@@ -128,5 +128,5 @@ pins: $(VENV)/.stamp-dev
 	$(BIN)/python tools/update_pins.py
 
 clean:
-	rm -rf _build .pytest_cache .ruff_cache
+	rm -rf _build .pytest_cache .ruff_cache build dist *.egg-info
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +

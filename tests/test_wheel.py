@@ -1,6 +1,8 @@
 """Launch anywhere: a wheel built from the repository runs a chapter with no clone around it.
 
-The wheel is built from this checkout, installed (without its dependencies, which are borrowed
+The wheel is built from a copy of this checkout's files (tracked, or untracked and not ignored:
+what a fresh clone would build from, so that a stale ``build/`` left by an earlier build cannot
+slip old modules into it), installed (without its dependencies, which are borrowed
 from the environment running the tests) into a fresh virtual environment in a temporary folder,
 and one chapter is run there by papermill, in a folder that holds nothing but the notebook. The
 package must then come from the wheel, and so must its data files: the paper's tables and the
@@ -15,6 +17,7 @@ import shutil
 import site
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -33,16 +36,54 @@ def _run(command: list[str], **kwargs) -> subprocess.CompletedProcess:
     return result
 
 
+def _source_files() -> list[str]:
+    """The checkout's files a build may see: tracked, or untracked and not ignored."""
+    if not (REPO_ROOT / ".git").exists() or shutil.which("git") is None:
+        pytest.skip("needs a git checkout (the wheel is built from its listed files)")
+    listed = _run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=REPO_ROOT).stdout
+    return [name for name in listed.split("\0") if name and (REPO_ROOT / name).is_file()]
+
+
 @pytest.fixture(scope="module")
-def wheel_env(tmp_path_factory) -> Path:
-    """A fresh venv with the wheel installed; returns its python."""
+def wheel_file(tmp_path_factory) -> Path:
+    """The wheel, built from a clean copy of the checkout's source files."""
     work = tmp_path_factory.mktemp("wheel")
+    source = work / "source"
+    for name in _source_files():
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO_ROOT / name, source / name)
     _run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         str(REPO_ROOT), "-w", str(work / "dist")]
+         str(source), "-w", str(work / "dist")]
     )  # fmt: skip
     wheels = list((work / "dist").glob("chinchilla_utils-*.whl"))
     assert len(wheels) == 1, f"expected one wheel, found {wheels}"
+    return wheels[0]
+
+
+def test_the_wheel_holds_the_source_modules_and_nothing_else(wheel_file):
+    in_wheel = {
+        name
+        for name in zipfile.ZipFile(wheel_file).namelist()
+        if name.startswith("chinchilla_utils/") and name.endswith(".py")
+    }
+    files = _source_files()
+    in_source = {n for n in files if n.startswith("chinchilla_utils/") and n.endswith(".py")}
+    # data/ is installed as the package chinchilla_utils._data (pyproject's package-dir)
+    in_source |= {"chinchilla_utils/_data/__init__.py"} & {
+        "chinchilla_utils/_data/" + n.removeprefix("data/") for n in files
+    }
+    assert in_wheel == in_source, {
+        "only in the wheel": sorted(in_wheel - in_source),
+        "only in the source": sorted(in_source - in_wheel),
+    }
+
+
+@pytest.fixture(scope="module")
+def wheel_env(wheel_file, tmp_path_factory) -> Path:
+    """A fresh venv with the wheel installed; returns its python."""
+    work = tmp_path_factory.mktemp("wheel_env")
+    wheels = [wheel_file]
     venv = work / "venv"
     _run([sys.executable, "-m", "venv", str(venv)])
     python = venv / "bin" / "python"
