@@ -253,17 +253,20 @@ def test_compiled_objective_matches_the_numpy_reference(runs, shifted):
 
 def test_cache_index_names_the_file_numba_writes(runs):
     """The guard against a stale cached L-BFGS (numba does not track the kernel) finds its file."""
-    from chinchilla_utils.fitting.approach3.lbfgs import Problem, _minimise_rows, cache_index
+    from chinchilla_utils.fitting.approach3._cache import cache_index
+    from chinchilla_utils.fitting.approach3._kernel import objective_gradient
+    from chinchilla_utils.fitting.approach3.lbfgs import Problem, _minimise_rows
 
     Problem(*(np.log(x) for x in _arrays(runs)), 1e-3).minimise(GRID[:2], 5)
-    index = cache_index(_minimise_rows)
-    assert index is not None and index.is_file(), index
+    for dispatcher in (_minimise_rows, objective_gradient):
+        index = cache_index(dispatcher)
+        assert index is not None and index.is_file(), index
 
 
 def test_a_cache_older_than_the_kernel_is_stale(tmp_path):
     import os
 
-    from chinchilla_utils.fitting.approach3.lbfgs import cache_is_stale
+    from chinchilla_utils.fitting.approach3._cache import cache_is_stale
 
     index, kernel = tmp_path / "lbfgs.f-1.py311.nbi", tmp_path / "_kernel.py"
     kernel.write_text("")

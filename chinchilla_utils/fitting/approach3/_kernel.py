@@ -45,6 +45,8 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
 
+from . import objective
+from ._cache import forget_if_stale
 from .objective import EXP_SAFE
 
 #: Runs are processed in groups of this many; data are padded to a multiple of it.
@@ -127,7 +129,7 @@ def log_normal(x):
     return kf * _LN2_HI + ((2.0 * s + (s * z) * q) + kf * _LN2_LO)
 
 
-@njit(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc", "contract"})
+@njit(**{**_JIT, "fastmath": {"reassoc", "contract"}})
 def _sum(v):
     """``sum(v)`` in an order of the compiler's choosing (vector partial sums).
 
@@ -215,3 +217,7 @@ def objective_gradient(u, x_n, x_d, log_loss, weights, delta, bounds, grad, work
     grad[3] = _sum(q4)
     grad[4] = _sum(q5)
     return _sum(hub)
+
+
+# The kernel freezes objective.py's EXP_SAFE into its cached code.
+forget_if_stale(objective_gradient, [objective.__file__])

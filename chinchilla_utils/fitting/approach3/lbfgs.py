@@ -14,20 +14,18 @@ collinear when ``log N`` is about 20.
 
 Importing this module compiles or loads the machine code (numba); only the fit imports it.
 numba checks cached code against the function's own file only, so the cached L-BFGS is
-dropped when ``_kernel.py`` is newer than it (:func:`cache_is_stale`).
+dropped when ``_kernel.py`` or ``objective.py`` is newer than it (``._cache``).
 """
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 from numba import njit
 
-from . import _kernel
+from . import _kernel, objective
+from ._cache import forget_if_stale
 from ._kernel import LANES, objective_gradient
 
 #: Why a start stopped (``status`` codes of :class:`BatchOutcome`).
@@ -208,34 +206,8 @@ def _minimise_rows(
         out_int[k, 2] = n_evals
 
 
-def cache_is_stale(index: Path, dependency: Path) -> bool:
-    """Whether the numba cache index ``index`` exists and is older than ``dependency``.
-
-    numba checks a cached function against its own source file only, so after an edit of
-    ``_kernel.py`` the cached L-BFGS would go on running the old kernel, silently.
-    """
-    return index.is_file() and index.stat().st_mtime < dependency.stat().st_mtime
-
-
-def cache_index(dispatcher: Any) -> Path | None:
-    """The file numba keeps ``dispatcher``'s cache index in (None when it caches nothing)."""
-    cache = getattr(dispatcher, "_cache", None)
-    if getattr(cache, "cache_path", None) is None:
-        return None
-    code = dispatcher.py_func.__code__
-    # numba's name for it: module.function-line.pyXY.nbi
-    name = f"{Path(code.co_filename).stem}.{code.co_name}-{code.co_firstlineno}"
-    return Path(cache.cache_path) / f"{name}.py{sys.version_info[0]}{sys.version_info[1]}.nbi"
-
-
-def _forget_stale_code(dispatcher: Any) -> None:
-    """Empty ``dispatcher``'s numba cache when the kernel changed after it was written."""
-    index = cache_index(dispatcher)
-    if index is not None and cache_is_stale(index, Path(_kernel.__file__)):
-        dispatcher._cache.flush()
-
-
-_forget_stale_code(_minimise_rows)
+# The L-BFGS inlines the kernel and its constants into its own cached code.
+forget_if_stale(_minimise_rows, [_kernel.__file__, objective.__file__])
 
 
 class Problem:
